@@ -1,0 +1,121 @@
+"""arrowtap: operational systems' data as Arrow tables, pandas and Dask DataFrames.
+
+Readers are pandas-style functions (``read_*`` to a DataFrame, ``scan_*`` to a
+:class:`pyarrow.RecordBatchReader``, ``arrowtap.dask.read_*`` to a Dask
+DataFrame); ``sync_*`` copies new data into a Parquet dataset exactly once,
+resuming from checkpointed offsets. ``import arrowtap`` loads no connector: each
+is imported on first use.
+
+Examples
+--------
+>>> import arrowtap
+>>> arrowtap.read_archive_samples.__name__
+'read_archive_samples'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from arrowtap.errors import (
+    ArrowtapError,
+    AuthenticationError,
+    BadRequestError,
+    ChannelNotFoundError,
+    CheckpointError,
+    CheckpointExistsError,
+    CheckpointInvalidParamError,
+    CheckpointNoSpaceError,
+    CheckpointNotActiveError,
+    CheckpointNotFoundError,
+    DecodeError,
+    InvalidArgumentError,
+    NotFoundError,
+    ProtocolError,
+    ServerError,
+    SinkError,
+    TransportError,
+    UnavailableError,
+)
+
+if TYPE_CHECKING:
+    from arrowtap._archive import (
+        find_channels,
+        read_archive_samples,
+        scan_archive_samples,
+        sync_archive_samples,
+    )
+    from arrowtap.checkpoint import (
+        Checkpoint,
+        CheckpointAttributes,
+        WriteMode,
+        open_checkpoint,
+    )
+    from arrowtap.connectors._http import RetryPolicy
+    from arrowtap.connectors.pvarchiver.schema import SAMPLE_SCHEMA
+    from arrowtap.io.sink import ParquetDatasetSink
+    from arrowtap.io.sync import SyncSummary
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "find_channels": "arrowtap._archive",
+    "read_archive_samples": "arrowtap._archive",
+    "scan_archive_samples": "arrowtap._archive",
+    "sync_archive_samples": "arrowtap._archive",
+    "Checkpoint": "arrowtap.checkpoint",
+    "CheckpointAttributes": "arrowtap.checkpoint",
+    "WriteMode": "arrowtap.checkpoint",
+    "open_checkpoint": "arrowtap.checkpoint",
+    "RetryPolicy": "arrowtap.connectors._http",
+    "SAMPLE_SCHEMA": "arrowtap.connectors.pvarchiver.schema",
+    "ParquetDatasetSink": "arrowtap.io.sink",
+    "SyncSummary": "arrowtap.io.sync",
+}
+
+__all__ = [
+    "SAMPLE_SCHEMA",
+    "ArrowtapError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ChannelNotFoundError",
+    "Checkpoint",
+    "CheckpointAttributes",
+    "CheckpointError",
+    "CheckpointExistsError",
+    "CheckpointInvalidParamError",
+    "CheckpointNoSpaceError",
+    "CheckpointNotActiveError",
+    "CheckpointNotFoundError",
+    "DecodeError",
+    "InvalidArgumentError",
+    "NotFoundError",
+    "ParquetDatasetSink",
+    "ProtocolError",
+    "RetryPolicy",
+    "ServerError",
+    "SinkError",
+    "SyncSummary",
+    "TransportError",
+    "UnavailableError",
+    "WriteMode",
+    "find_channels",
+    "open_checkpoint",
+    "read_archive_samples",
+    "scan_archive_samples",
+    "sync_archive_samples",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'arrowtap' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,1 @@
+"""Cassandra PV Archiver connector."""

@@ -1,0 +1,48 @@
+"""Arrow to pandas, written once: the same dtypes for data and for empty ``meta``."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+
+__all__ = ["empty_frame", "to_pandas"]
+
+_NULLABLE_INTS = {
+    pa.int8(): pd.Int8Dtype(),
+    pa.int16(): pd.Int16Dtype(),
+    pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.uint8(): pd.UInt8Dtype(),
+    pa.uint16(): pd.UInt16Dtype(),
+    pa.uint32(): pd.UInt32Dtype(),
+    pa.uint64(): pd.UInt64Dtype(),
+}
+
+
+def to_pandas(data: pa.Table | pa.RecordBatch, index: str | None = None) -> pd.DataFrame:
+    """Convert Arrow data to pandas, keeping integers exact and nullable.
+
+    Integer columns become pandas' nullable integer dtypes (never float64 with
+    NaN for nulls); timestamps keep their unit and time zone; lists become
+    object columns of NumPy arrays.
+
+    Examples
+    --------
+    >>> to_pandas(pa.table({"a": pa.array([1, None], pa.int64())})).dtypes["a"]
+    Int64Dtype()
+    """
+    frame: pd.DataFrame = data.to_pandas(types_mapper=_NULLABLE_INTS.get)
+    if index is not None:
+        frame = frame.set_index(index)
+    return frame
+
+
+def empty_frame(schema: pa.Schema, index: str | None = None) -> pd.DataFrame:
+    """An empty frame with exactly the dtypes :func:`to_pandas` gives ``schema``.
+
+    Examples
+    --------
+    >>> list(empty_frame(pa.schema([("a", pa.float64())])).columns)
+    ['a']
+    """
+    return to_pandas(schema.empty_table(), index=index)

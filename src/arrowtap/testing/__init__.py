@@ -1,0 +1,1 @@
+"""Protocol-faithful fake servers and a pytest plugin, shipped so users can test offline."""
