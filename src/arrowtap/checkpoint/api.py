@@ -1,0 +1,379 @@
+"""The checkpoint (offsets store) API shared by every backend.
+
+A checkpoint is a named table of *sections* (key -> bytes) with fixed creation
+attributes, after the SA Forum checkpoint service: reopening with other
+attributes is a conflict, too many sections is "no space", an oversize key or
+value is "invalid parameter". Backends implement the ``_``-prefixed hooks of
+:class:`Checkpoint`, which does the argument checks (from
+:mod:`~arrowtap.checkpoint.attributes`), the locking and the closed state.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Self, overload
+
+from arrowtap.checkpoint.attributes import (
+    CheckpointAttributes,
+    WriteMode,
+    _checked_sections,
+    _short,
+    decode_json,
+    encode_json,
+)
+from arrowtap.errors import (
+    CheckpointError,
+    CheckpointNoSpaceError,
+    CheckpointNotActiveError,
+    CheckpointNotFoundError,
+    InvalidArgumentError,
+)
+
+__all__ = [
+    "Checkpoint",
+    "CheckpointAttributes",
+    "WriteMode",
+    "decode_json",
+    "encode_json",
+    "open_checkpoint",
+]
+
+
+class Checkpoint(abc.ABC):
+    """A named table of sections in a checkpoint store; open with :func:`open_checkpoint`.
+
+    A handle is thread-safe and a context manager; :meth:`close` is idempotent
+    and any operation after it raises :class:`~arrowtap.errors.CheckpointError`.
+    """
+
+    name: str
+    attributes: CheckpointAttributes
+
+    def __init__(self, name: str, location: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise InvalidArgumentError(f"checkpoint name must be a non-empty str, not {name!r}")
+        self.name = name
+        self._location = location
+        self._lock = threading.RLock()
+        self._closed = False
+
+    # -- hooks a backend implements (called with the lock held, handle open) --
+    @abc.abstractmethod
+    def _put(self, sections: dict[str, bytes]) -> None:
+        """Replace ``sections`` atomically; fence; call :meth:`_check_space`."""
+
+    @abc.abstractmethod
+    def _fetch(self, keys: list[str]) -> dict[str, bytes]:
+        """Return the values of those ``keys`` that exist, from one snapshot."""
+
+    @abc.abstractmethod
+    def _list_keys(self) -> list[str]:
+        """Return all keys, sorted."""
+
+    @abc.abstractmethod
+    def _remove(self, key: str) -> None:
+        """Delete ``key`` if present; fence."""
+
+    @abc.abstractmethod
+    def _claim(self) -> None:
+        """Record this handle as the active replica."""
+
+    @abc.abstractmethod
+    def _holds_claim(self) -> bool:
+        """Tell whether this handle is the recorded active replica."""
+
+    @abc.abstractmethod
+    def _release(self) -> None:
+        """Release the backend's resources (once)."""
+
+    def _check_space(self, existing: int, new: int) -> None:
+        if new and existing + new > self.attributes.max_sections:
+            raise CheckpointNoSpaceError(
+                f"checkpoint {self.name!r} at {self._location}: {new} new section(s) on top of "
+                f"{existing} exceed max_sections={self.attributes.max_sections}"
+            )
+
+    def _not_active(self) -> CheckpointNotActiveError:
+        return CheckpointNotActiveError(
+            f"checkpoint {self.name!r} at {self._location}: this handle is not the active replica"
+            f" ({self.attributes.write_mode.value}); call activate() first"
+        )
+
+    def _ensure_open(self) -> None:
+        if self._closed:
+            raise CheckpointError(f"checkpoint {self.name!r} at {self._location} is closed")
+
+    @property
+    def _fenced(self) -> bool:
+        return self.attributes.write_mode is not WriteMode.ALL_REPLICAS
+
+    # -- public API --
+    @property
+    def location(self) -> str:
+        """Where the checkpoint lives (a path or a URL without credentials).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
+        ...     ckpt.location == f"{tmp}/o.db"
+        True
+        """
+        return self._location
+
+    @overload
+    def write(self, key_or_sections: str, data: bytes) -> None: ...
+    @overload
+    def write(self, key_or_sections: Mapping[str, bytes], data: None = None) -> None: ...
+    def write(self, key_or_sections: str | Mapping[str, bytes], data: bytes | None = None) -> None:
+        """Replace one section, or many atomically (all or nothing).
+
+        A section is created when absent and fully replaced (it may shrink).
+
+        Parameters
+        ----------
+        key_or_sections : str or Mapping[str, bytes]
+            A key (then ``data`` is its value), or a mapping of keys to values.
+        data : bytes, optional
+            The value when ``key_or_sections`` is a key.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
+        ...     ckpt.write("a", b"long value")
+        ...     ckpt.write({"a": b"1", "b": b"2"})
+        ...     ckpt.read(["a", "b"])
+        [b'1', b'2']
+        """
+        checked = _checked_sections(key_or_sections, data, self.attributes)
+        with self._lock:
+            self._ensure_open()
+            if checked:
+                self._put(checked)
+
+    @overload
+    def read(self, keys: str) -> bytes: ...  # type: ignore[overload-overlap]
+    @overload
+    def read(self, keys: Sequence[str]) -> list[bytes]: ...
+    def read(self, keys: str | Sequence[str]) -> bytes | list[bytes]:
+        """Read one section's value, or several values in the order of ``keys``.
+
+        Raises :class:`~arrowtap.errors.CheckpointNotFoundError` naming a missing key.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
+        ...     ckpt.write({"a": b"1", "b": b"2"})
+        ...     ckpt.read("a"), ckpt.read(["b", "a"])
+        (b'1', [b'2', b'1'])
+        """
+        wanted = [keys] if isinstance(keys, str) else list(keys)
+        for key in wanted:
+            if not isinstance(key, str):
+                raise TypeError(f"section id must be a str, not {type(key).__name__}")
+        with self._lock:
+            self._ensure_open()
+            found = self._fetch(wanted) if wanted else {}
+        for key in wanted:
+            if key not in found:
+                raise CheckpointNotFoundError(
+                    f"checkpoint {self.name!r} at {self._location} has no section {_short(key)}"
+                )
+        return found[keys] if isinstance(keys, str) else [found[k] for k in wanted]
+
+    def get(self, key: str, default: bytes | None = None) -> bytes | None:
+        """Return the value of ``key``, or ``default`` when it is absent.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
+        ...     ckpt.get("nope", b"0")
+        b'0'
+        """
+        try:
+            return self.read(key)
+        except CheckpointNotFoundError:
+            return default
+
+    def keys(self) -> list[str]:
+        """Return every section id, sorted.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
+        ...     ckpt.write({"b": b"", "a": b""})
+        ...     ckpt.keys()
+        ['a', 'b']
+        """
+        with self._lock:
+            self._ensure_open()
+            return self._list_keys()
+
+    def delete(self, key: str) -> None:
+        """Delete a section; deleting a missing one is not an error.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
+        ...     ckpt.write("a", b"1")
+        ...     ckpt.delete("a")
+        ...     ckpt.delete("a")
+        ...     ckpt.keys()
+        []
+        """
+        if not isinstance(key, str):
+            raise TypeError(f"section id must be a str, not {type(key).__name__}")
+        with self._lock:
+            self._ensure_open()
+            self._remove(key)
+
+    def synchronize(self) -> None:
+        """Wait until the other replicas hold what this handle wrote.
+
+        A no-op for ``ALL_REPLICAS``; backends whose writes are durable and
+        visible when :meth:`write` returns have nothing to wait for either.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
+        ...     ckpt.synchronize()
+        """
+        with self._lock:
+            self._ensure_open()
+
+    def activate(self) -> None:
+        """Make this handle the active replica; the previous one is fenced off.
+
+        A no-op for ``ALL_REPLICAS``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> attrs = CheckpointAttributes(write_mode=WriteMode.ACTIVE_REPLICA)
+        >>> with tempfile.TemporaryDirectory() as t, open_checkpoint(f"{t}/o.db", "c", attrs) as c:
+        ...     before = c.is_active
+        ...     c.activate()
+        ...     before, c.is_active
+        (False, True)
+        """
+        with self._lock:
+            self._ensure_open()
+            if self._fenced:
+                self._claim()
+
+    @property
+    def is_active(self) -> bool:
+        """Whether this handle may write (always ``True`` for ``ALL_REPLICAS``).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
+        ...     ckpt.is_active
+        True
+        """
+        with self._lock:
+            self._ensure_open()
+            return not self._fenced or self._holds_claim()
+
+    def write_json(self, sections: Mapping[str, object]) -> None:
+        """Write JSON-able values atomically, encoded by :func:`encode_json`.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
+        ...     ckpt.write_json({"ch1": {"t": 5}})
+        ...     ckpt.read("ch1")
+        b'{"t":5}'
+        """
+        self.write({k: encode_json(k, v) for k, v in sections.items()})
+
+    def read_json(self, key: str, default: object = None) -> object:
+        """Read a JSON value written by :meth:`write_json`, or ``default`` if absent.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
+        ...     ckpt.write_json({"ch1": [1, 2]})
+        ...     ckpt.read_json("ch1"), ckpt.read_json("ch2", 0)
+        ([1, 2], 0)
+        """
+        data = self.get(key)
+        return default if data is None else decode_json(key, data)
+
+    def close(self) -> None:
+        """Close the handle; closing again does nothing.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     ckpt = open_checkpoint(f"{tmp}/o.db")
+        ...     ckpt.close()
+        ...     ckpt.close()
+        """
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._release()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = " closed" if self._closed else ""
+        return f"<{type(self).__name__} name={self.name!r} location={self._location!r}{state}>"
+
+
+def open_checkpoint(
+    location: str | os.PathLike[str],
+    name: str = "default",
+    attributes: CheckpointAttributes | None = None,
+) -> Checkpoint:
+    """Open (creating if needed) the checkpoint ``name`` at ``location``.
+
+    Parameters
+    ----------
+    location : str or os.PathLike
+        A filesystem path: an SQLite file (see :class:`~arrowtap.checkpoint.SQLiteCheckpoint`).
+    name : str
+        The checkpoint; one location holds many.
+    attributes : CheckpointAttributes, optional
+        Required creation attributes; an existing checkpoint with others raises
+        :class:`~arrowtap.errors.CheckpointExistsError`. ``None`` accepts the stored
+        ones (and creates a missing checkpoint with the defaults).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db", "job") as ckpt:
+    ...     ckpt.name
+    'job'
+    """
+    if isinstance(location, str) and "://" in location:
+        scheme = location.split("://", 1)[0]
+        # Only the scheme: the rest of a URL may carry credentials.
+        raise InvalidArgumentError(f"checkpoint location: unsupported scheme {scheme!r}")
+    from arrowtap.checkpoint.sqlite import SQLiteCheckpoint  # here: sqlite imports this module
+
+    return SQLiteCheckpoint(location, name, attributes)
