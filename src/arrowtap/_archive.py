@@ -217,6 +217,17 @@ def read_archive_samples(
     return to_pandas(reader.read_all())
 
 
+def checkpoint_name(url: str) -> str:
+    """The checkpoint table that :func:`sync_archive_samples` keeps for the archiver at ``url``.
+
+    Examples
+    --------
+    >>> checkpoint_name("http://archiver:9812")
+    'pvarchiver-samples:http://archiver:9812/archive-access/api/1.0'
+    """
+    return f"pvarchiver-samples:{redact(archive.archive_base_url(url))}"
+
+
 def sync_archive_samples(
     url: str,
     channels: Channels,
@@ -265,8 +276,7 @@ def sync_archive_samples(
         parts = _plan(source, channels, start, end, count, include_prior)
         sink = ParquetDatasetSink(target)
         location = Path(checkpoint) if checkpoint is not None else target / "_checkpoint.sqlite"
-        name = f"pvarchiver-samples:{redact(archive.archive_base_url(url))}"
-        with open_checkpoint(location, name) as store:
+        with open_checkpoint(location, checkpoint_name(url)) as store:
             return sync(
                 source, parts, sink, store, max_concurrency=max_concurrency, on_page=on_page
             )

@@ -59,9 +59,9 @@ def run_demo(to: Path, wait: float) -> None:
     checkpoint = to / "checkpoint.sqlite"
     with fake_archiver() as url:
         click.echo(f"fake live archiver at {url}")
-        run_sync(url, "*", "1970-01-01T00:00:00Z", None, dataset, checkpoint, "first sync")
+        run_sync(url, ["*"], "1970-01-01T00:00:00Z", None, dataset, checkpoint, "first sync")
         time.sleep(wait)
-        run_sync(url, "*", "1970-01-01T00:00:00Z", None, dataset, checkpoint, "second sync")
+        run_sync(url, ["*"], "1970-01-01T00:00:00Z", None, dataset, checkpoint, "second sync")
     png = to / "channels.png"
     plot(dataset, png)
     click.echo(f"dataset: {dataset}  plot: {png}")

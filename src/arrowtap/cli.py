@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,25 +38,28 @@ def summary_line(label: str, summary: Any) -> str:
 
 def run_sync(
     url: str,
-    channels: str,
+    channels: Sequence[str],
     start: str,
     end: str | None,
     to: Path,
     checkpoint: Path | None,
     label: str = "sync",
+    page_size: int = 65_536,
 ) -> Any:
-    """Sync archive samples with a progress bar and print the summary line."""
-    from arrowtap._archive import sync_archive_samples
+    """Sync the channels matching any of the globs ``channels``; print the summary line."""
+    from arrowtap._archive import find_channels, sync_archive_samples
 
+    names = list(dict.fromkeys(n for glob in channels for n in find_channels(url, glob)))
     progress = _Progress(label)
     try:
         summary = sync_archive_samples(
             url,
-            channels,
+            names,
             _time(start),
             _time(end) if end else None,
             to=to,
             checkpoint=checkpoint,
+            page_size=page_size,
             on_page=progress,
         )
     finally:
@@ -83,7 +87,12 @@ def sync() -> None:
 
 @sync.command("archive")
 @click.argument("url")
-@click.option("--channels", required=True, help="Glob over channel names, e.g. 'ring:*'.")
+@click.option(
+    "--channels",
+    required=True,
+    multiple=True,
+    help="Glob over channel names, e.g. 'ring:*'; repeat for several.",
+)
 @click.option("--start", required=True, help="ISO time with offset, or ns since the epoch.")
 @click.option("--end", default=None, help="ISO time with offset, or ns; default: now.")
 @click.option(
@@ -99,12 +108,19 @@ def sync() -> None:
     default=None,
     help="Checkpoint file; default <to>/_checkpoint.sqlite.",
 )
+@click.option("--page-size", default=65_536, show_default=True, help="Samples per page.")
 def sync_archive(
-    url: str, channels: str, start: str, end: str | None, to: Path, checkpoint: Path | None
+    url: str,
+    channels: tuple[str, ...],
+    start: str,
+    end: str | None,
+    to: Path,
+    checkpoint: Path | None,
+    page_size: int,
 ) -> None:
     """Sync Cassandra PV Archiver samples of the channels matching CHANNELS."""
     try:
-        run_sync(url, channels, start, end, to, checkpoint)
+        run_sync(url, channels, start, end, to, checkpoint, page_size=page_size)
     except ArrowtapError as exc:
         raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
 

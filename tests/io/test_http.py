@@ -56,7 +56,8 @@ def test_connection_errors_are_retried_with_backoff() -> None:
 
     s, sleeps = session(handler)
     assert s.get_json("/x") == []
-    assert len(sleeps) == 2 and all(0 < w <= 0.02 for w in sleeps)
+    assert len(sleeps) == 2
+    assert all(0 < w <= 0.02 for w in sleeps)
 
 
 def test_permanent_failure_raises_typed_error_after_the_budget() -> None:
@@ -125,7 +126,8 @@ def test_secrets_never_reach_messages_or_reprs() -> None:
     s = HttpSession("http://admin:hunter2@host:4812/api", system="t", client=client)
     with pytest.raises(NotFoundError) as info:
         s.get_json("/x")
-    assert "hunter2" not in str(info.value) and "hunter2" not in info.value.url
+    assert "hunter2" not in str(info.value)
+    assert "hunter2" not in info.value.url
     assert "hunter2" not in repr(s)
     assert redact("http://u:p@h/x") == "http://h/x"
 

@@ -10,9 +10,10 @@ never gets ahead of the data and no row is written twice.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -104,6 +105,12 @@ def sync(
     on_page : callable, optional
         Called after each page is committed (progress bars).
 
+    Raises
+    ------
+    ArrowtapError
+        The first error of any partition; the others stop after their
+        current page, and every commit made stays valid.
+
     Returns
     -------
     SyncSummary
@@ -119,13 +126,23 @@ def sync(
     if len(set(keys)) != len(keys):
         raise InvalidArgumentError("partition keys must be unique within one sync")
     began = time.perf_counter()
+    stop = threading.Event()
 
     def one(part: Partition) -> PartitionSummary:
-        return _sync_partition(source, part, sink, checkpoint, on_page)
+        return _sync_partition(source, part, sink, checkpoint, on_page, stop)
 
     with ThreadPoolExecutor(max_concurrency, thread_name_prefix="arrowtap-sync") as pool:
-        done = list(pool.map(one, partitions))
-    return SyncSummary(done, time.perf_counter() - began)
+        futures = [pool.submit(one, part) for part in partitions]
+        wait(futures, return_when=FIRST_EXCEPTION)
+        failed = next((f for f in futures if f.done() and f.exception()), None)
+        if failed is not None:
+            # Stop the others between pages: what they committed stays valid.
+            stop.set()
+            for future in futures:
+                future.cancel()
+            wait(futures)
+            raise failed.exception()  # type: ignore[misc]
+    return SyncSummary([f.result() for f in futures], time.perf_counter() - began)
 
 
 def _sync_partition(
@@ -134,6 +151,7 @@ def _sync_partition(
     sink: Sink,
     checkpoint: Checkpoint,
     on_page: Callable[[Partition, Page], None] | None,
+    stop: threading.Event,
 ) -> PartitionSummary:
     state = checkpoint.read_json(part.key)
     if state is None:
@@ -145,6 +163,8 @@ def _sync_partition(
     summary = PartitionSummary(part.key, offset=offset)
     sink.begin(part.key, seq)
     for page in source.read(part, offset):
+        if stop.is_set():
+            break
         crashpoint("before_write")
         summary.bytes += sink.write(part.key, seq, page.batch)
         crashpoint("after_write")

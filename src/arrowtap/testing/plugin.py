@@ -5,15 +5,19 @@ Fixtures
 crash_injector
     A factory of :class:`arrowtap.testing.crash.CrashInjector`: run a command
     and SIGKILL it at a named crash point or at a random moment.
+fake_archiver
+    A started :class:`arrowtap.testing.pvarchiver.FakeArchiver` with the
+    default channels, stopped after the test (even when it fails).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import pytest
 
 from arrowtap.testing.crash import CrashInjector
+from arrowtap.testing.pvarchiver import FakeArchiver
 
 
 @pytest.fixture
@@ -26,3 +30,10 @@ def crash_injector() -> Callable[..., CrashInjector]:
         return CrashInjector(command, env, timeout)
 
     return make
+
+
+@pytest.fixture
+def fake_archiver() -> Iterator[FakeArchiver]:
+    """Serve the default fake archive on a free loopback port for one test."""
+    with FakeArchiver() as fake:
+        yield fake

@@ -1,0 +1,93 @@
+"""SIGKILL `arrowtap sync archive` anywhere; the re-run's dataset equals a one-shot read."""
+
+import random
+import sys
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+import arrowtap
+from arrowtap._archive import checkpoint_name
+from arrowtap.io.crashpoints import CRASHPOINTS
+from arrowtap.io.sink import partition_dirname
+
+from .conftest import END, dataset, same_rows, sorted_table
+
+pytestmark = pytest.mark.slow
+PAGE = 400
+
+
+def command(url: str, names: list[str], out: Path) -> list[str]:
+    globs = [arg for name in names for arg in ("--channels", name)]
+    return [
+        sys.executable, "-c", "from arrowtap.cli import main; main()", "sync", "archive", url,
+        *globs, "--start", "0", "--end", str(END), "--to", str(out), "--page-size", str(PAGE),
+    ]  # fmt: skip
+
+
+def assert_checkpoint_not_ahead(url: str, out: Path, names: list[str]) -> None:
+    """Every committed page is on disk and the offset is its last sample."""
+    location = out / "_checkpoint.sqlite"
+    if not location.exists():
+        return
+    with arrowtap.open_checkpoint(location, checkpoint_name(url)) as ck:
+        for name in names:
+            state = ck.read_json(name)
+            if state is None:
+                continue
+            assert isinstance(state, dict)
+            folder = out / partition_dirname(name)
+            files = [folder / f"part-{i:09d}.parquet" for i in range(state["seq"])]
+            assert all(f.exists() for f in files), f"committed page missing for {name}"
+            last = pq.read_table(files[-1], columns=["time"])["time"].cast("int64")
+            assert pc.max(last).as_py() == state["offset"]
+
+
+@pytest.fixture
+def setup(fake_archiver):  # type: ignore[no-untyped-def]
+    url = fake_archiver.url
+    names = [n for n in arrowtap.find_channels(url, "*") if "*" not in n and "?" not in n]
+    counts = arrowtap.read_archive_samples(url, names, 0, END)["channel"].value_counts()
+    # Three channels of a few pages each keep the number of runs bounded.
+    chosen = [n for n in names if PAGE < counts.get(n, 0) <= 3 * PAGE][:3]
+    assert len(chosen) == 3, counts
+    truth = sorted_table(arrowtap.scan_archive_samples(url, chosen, 0, END).read_all())
+    pages = sum(-(-int(counts[n]) // PAGE) for n in chosen)
+    return url, chosen, truth, pages
+
+
+def test_sigkill_at_every_crash_point_of_every_page(setup, crash_injector, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url, names, truth, pages = setup
+    for point in CRASHPOINTS:
+        for n in range(1, pages + 1):
+            out = tmp_path / f"{point}-{n}"
+            runner = crash_injector(command(url, names, out))
+            killed = runner.run(crashpoint=f"{point}:{n}")
+            assert killed.killed, (point, n, killed.stderr[-2000:])
+            assert_checkpoint_not_ahead(url, out, names)
+            done = runner.run()
+            assert done.returncode == 0, done.stderr[-2000:]
+            assert same_rows(dataset(out), truth), (point, n)
+
+
+def test_sigkill_at_random_moments(setup, crash_injector, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url, names, truth, _ = setup
+    out = tmp_path / "random"
+    runner = crash_injector(command(url, names, out))
+    timing = runner.run()
+    assert timing.returncode == 0
+    import shutil
+
+    shutil.rmtree(out)
+    rng = random.Random(20261121)
+    kills = 0
+    for _ in range(24):
+        run = runner.run(kill_after=rng.uniform(0.3, 4.0))
+        kills += run.killed
+        assert run.killed or run.returncode == 0, run.stderr[-2000:]
+        assert_checkpoint_not_ahead(url, out, names)
+    assert kills >= 20
+    assert runner.run().returncode == 0
+    assert same_rows(dataset(out), truth)

@@ -1,0 +1,250 @@
+"""The public API: its names, a cheap ``import arrowtap``, docstrings, the exception tree."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import arrowtap
+import arrowtap.dask
+import arrowtap.errors
+
+EXPECTED_ALL = {
+    "SAMPLE_SCHEMA",
+    "ArrowtapError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ChannelNotFoundError",
+    "Checkpoint",
+    "CheckpointAttributes",
+    "CheckpointError",
+    "CheckpointExistsError",
+    "CheckpointInvalidParamError",
+    "CheckpointNoSpaceError",
+    "CheckpointNotActiveError",
+    "CheckpointNotFoundError",
+    "DecodeError",
+    "InvalidArgumentError",
+    "NotFoundError",
+    "ParquetDatasetSink",
+    "ProtocolError",
+    "RetryPolicy",
+    "ServerError",
+    "SinkError",
+    "SyncSummary",
+    "TransportError",
+    "UnavailableError",
+    "WriteMode",
+    "find_channels",
+    "open_checkpoint",
+    "read_archive_samples",
+    "scan_archive_samples",
+    "sync_archive_samples",
+}
+
+# -- (a) the names ---------------------------------------------------------------------------
+
+
+def test_all_is_the_intended_set() -> None:
+    assert len(arrowtap.__all__) == len(set(arrowtap.__all__)), "duplicates in __all__"
+    assert set(arrowtap.__all__) == EXPECTED_ALL
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_ALL))
+def test_public_name_resolves(name: str) -> None:
+    value = getattr(arrowtap, name)
+    assert value is not None
+    assert name in dir(arrowtap)
+
+
+def test_unknown_attribute_raises_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = arrowtap.no_such_name  # type: ignore[attr-defined]
+
+
+# -- (b) import arrowtap stays cheap ---------------------------------------------------------
+
+LAZY_MODULES = (
+    "arrowtap.connectors.pvarchiver",
+    "arrowtap.io",
+    "arrowtap.testing",
+    "dask",
+    "httpx",
+)
+
+
+def test_import_loads_no_connector_io_or_dask(tmp_path: Any) -> None:
+    code = "import json, sys, arrowtap; print(json.dumps(sorted(sys.modules)))"
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    loaded = json.loads(proc.stdout.splitlines()[-1])
+    eager = sorted(
+        name
+        for name in loaded
+        for lazy in LAZY_MODULES
+        if name == lazy or name.startswith(lazy + ".")
+    )
+    assert eager == [], f"import arrowtap loaded {eager}"
+
+
+# -- (c) numpydoc docstrings with examples ---------------------------------------------------
+
+# numpydoc's sections, in the order numpydoc requires.
+NUMPYDOC_SECTIONS = (
+    "Parameters",
+    "Returns",
+    "Yields",
+    "Receives",
+    "Other Parameters",
+    "Raises",
+    "Warns",
+    "Warnings",
+    "See Also",
+    "Notes",
+    "References",
+    "Examples",
+)
+
+
+# "name : type", "name" or "a, b : type" at the start of a line of a Parameters section.
+PARAMETER_LINE = re.compile(r"\*{0,2}\w+(, \*{0,2}\w+)*( : .*)?")
+
+
+def _public_functions() -> list[tuple[str, Callable[..., Any]]]:
+    functions = [
+        (f"arrowtap.{name}", getattr(arrowtap, name))
+        for name in sorted(arrowtap.__all__)
+        if inspect.isfunction(getattr(arrowtap, name))
+    ]
+    functions.append(("arrowtap.dask.read_archive_samples", arrowtap.dask.read_archive_samples))
+    return functions
+
+
+def _sections(doc: str) -> dict[str, list[str]]:
+    """Split a cleaned docstring into ``{header: body lines}``; the summary is under ``""``."""
+    lines = doc.splitlines()
+    sections: dict[str, list[str]] = {"": []}
+    current = ""
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        underline = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if line.strip() and re.fullmatch(r"-{3,}", underline):
+            current = line.strip()
+            assert len(underline) == len(current), f"underline of {current!r} has the wrong length"
+            assert current not in sections, f"section {current!r} appears twice"
+            sections[current] = []
+            i += 2
+            continue
+        sections[current].append(line)
+        i += 1
+    return sections
+
+
+def test_public_functions_are_the_expected_ones() -> None:
+    names = {name for name, _ in _public_functions()}
+    assert names == {
+        "arrowtap.find_channels",
+        "arrowtap.open_checkpoint",
+        "arrowtap.read_archive_samples",
+        "arrowtap.scan_archive_samples",
+        "arrowtap.sync_archive_samples",
+        "arrowtap.dask.read_archive_samples",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "function"), _public_functions(), ids=[name for name, _ in _public_functions()]
+)
+def test_public_function_has_numpydoc_docstring_with_examples(
+    name: str, function: Callable[..., Any]
+) -> None:
+    doc = inspect.getdoc(function)
+    assert doc, f"{name} has no docstring"
+    summary = doc.splitlines()[0]
+    assert summary.strip(), f"{name}: the docstring does not start with a summary line"
+    assert summary.endswith("."), f"{name}: summary line {summary!r} is not a sentence"
+    sections = _sections(doc)
+    headers = [h for h in sections if h]
+    unknown = [h for h in headers if h not in NUMPYDOC_SECTIONS]
+    assert not unknown, f"{name}: not numpydoc sections: {unknown}"
+    assert headers == sorted(headers, key=NUMPYDOC_SECTIONS.index), f"{name}: order {headers}"
+    assert "Examples" in sections, f"{name} has no Examples section"
+    assert any(line.startswith(">>> ") for line in sections["Examples"]), (
+        f"{name}: its Examples section has no doctest"
+    )
+    # Documented parameters exist ("a, b : type" documents several at once; prose is skipped).
+    signature = set(inspect.signature(function).parameters)
+    documented = {
+        part.strip().lstrip("*")
+        for line in sections.get("Parameters", []) + sections.get("Other Parameters", [])
+        if PARAMETER_LINE.fullmatch(line)
+        for part in line.split(" : ")[0].split(",")
+    }
+    assert documented <= signature, f"{name} documents unknown parameters {documented - signature}"
+
+
+# -- (d) the exception tree ------------------------------------------------------------------
+
+# error: (its arrowtap parent, the builtins it is documented to inherit), per arrowtap.errors.
+ERROR_TREE: dict[str, tuple[str | None, tuple[type[BaseException], ...]]] = {
+    "ArrowtapError": (None, (Exception,)),
+    "InvalidArgumentError": ("ArrowtapError", (ValueError,)),
+    "ProtocolError": ("ArrowtapError", ()),
+    "DecodeError": ("ProtocolError", (ValueError,)),
+    "TransportError": ("ArrowtapError", (ConnectionError,)),
+    "ServerError": ("ArrowtapError", ()),
+    "BadRequestError": ("ServerError", (ValueError,)),
+    "AuthenticationError": ("ServerError", (PermissionError,)),
+    "NotFoundError": ("ServerError", (LookupError,)),
+    "ChannelNotFoundError": ("NotFoundError", (LookupError,)),
+    "UnavailableError": ("ServerError", ()),
+    "CheckpointError": ("ArrowtapError", ()),
+    "CheckpointExistsError": ("CheckpointError", ()),
+    "CheckpointNoSpaceError": ("CheckpointError", ()),
+    "CheckpointInvalidParamError": ("CheckpointError", (ValueError,)),
+    "CheckpointNotFoundError": ("CheckpointError", (KeyError,)),
+    "CheckpointNotActiveError": ("CheckpointError", ()),
+    "SinkError": ("ArrowtapError", ()),
+}
+
+
+def test_every_error_is_in_the_documented_tree() -> None:
+    assert set(arrowtap.errors.__all__) == set(ERROR_TREE)
+    assert set(ERROR_TREE) <= set(arrowtap.__all__)
+
+
+def _builtin_bases(cls: type) -> set[type]:
+    return {
+        base
+        for base in cls.__mro__
+        if base.__module__ == "builtins" and base not in (object, BaseException, Exception)
+    }
+
+
+@pytest.mark.parametrize("name", sorted(ERROR_TREE))
+def test_error_inherits_documented_builtins(name: str) -> None:
+    parent, builtins = ERROR_TREE[name]
+    cls = getattr(arrowtap.errors, name)
+    assert getattr(arrowtap, name) is cls
+    assert issubclass(cls, arrowtap.ArrowtapError)
+    if parent is not None:
+        assert issubclass(cls, getattr(arrowtap.errors, parent))
+    for builtin in builtins:
+        assert issubclass(cls, builtin), f"{name} should be a {builtin.__name__}"
+    # ... and no other builtin: ``except ValueError`` must not catch a ProtocolError.
+    expected = set().union(*(_builtin_bases(b) | {b} for b in builtins)) - {Exception}
+    assert _builtin_bases(cls) == expected
