@@ -248,7 +248,8 @@ def sync_archive_samples(
 
     Each channel's offset (the time of its last sample written) is committed
     to the checkpoint after its page is durable; the next run continues after
-    it. ``end=None`` means now, so repeated runs follow a live archive.
+    it. ``end=None`` means now, so repeated runs follow a live archive. The
+    other parameters are as in :func:`read_archive_samples`.
 
     Parameters
     ----------
@@ -259,14 +260,17 @@ def sync_archive_samples(
     on_page : callable, optional
         Called with ``(partition, page)`` after each commit.
 
-    Other parameters are as in :func:`read_archive_samples`.
+    Returns
+    -------
+    SyncSummary
+        Rows, pages and bytes written per channel in this run, and the time taken.
 
     Examples
     --------
     >>> import tempfile
     >>> from arrowtap.testing.pvarchiver import FakeArchiver
     >>> with FakeArchiver() as fake:
-    ...     summary = sync_archive_samples(fake.url, "*", 0, 10**18, to=tempfile.mkdtemp())
+    ...     summary = sync_archive_samples(fake.url, "*", 0, 2**62, to=tempfile.mkdtemp())
     >>> summary.rows > 0
     True
     """

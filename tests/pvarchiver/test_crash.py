@@ -2,6 +2,7 @@
 
 import random
 import sys
+import time
 from pathlib import Path
 
 import pyarrow.compute as pc
@@ -22,9 +23,22 @@ PAGE = 400
 def command(url: str, names: list[str], out: Path) -> list[str]:
     globs = [arg for name in names for arg in ("--channels", name)]
     return [
-        sys.executable, "-c", "from arrowtap.cli import main; main()", "sync", "archive", url,
-        *globs, "--start", "0", "--end", str(END), "--to", str(out), "--page-size", str(PAGE),
-    ]  # fmt: skip
+        sys.executable,
+        "-c",
+        "from arrowtap.cli import main; main()",
+        "sync",
+        "archive",
+        url,
+        *globs,
+        "--start",
+        "0",
+        "--end",
+        str(END),
+        "--to",
+        str(out),
+        "--page-size",
+        str(PAGE),
+    ]
 
 
 def assert_checkpoint_not_ahead(url: str, out: Path, names: list[str]) -> None:
@@ -74,20 +88,25 @@ def test_sigkill_at_every_crash_point_of_every_page(setup, crash_injector, tmp_p
 
 def test_sigkill_at_random_moments(setup, crash_injector, tmp_path) -> None:  # type: ignore[no-untyped-def]
     url, names, truth, _ = setup
-    out = tmp_path / "random"
-    runner = crash_injector(command(url, names, out))
-    timing = runner.run()
-    assert timing.returncode == 0
-    import shutil
-
-    shutil.rmtree(out)
+    runner = crash_injector(command(url, names, tmp_path / "timing"))
+    began = time.monotonic()
+    assert runner.run().returncode == 0
+    full = time.monotonic() - began
     rng = random.Random(20261121)
-    kills = 0
-    for _ in range(24):
-        run = runner.run(kill_after=rng.uniform(0.3, 4.0))
-        kills += run.killed
+    kills = completions = 0
+    for attempt in range(60):  # bounded; stops after 20 kills
+        out = tmp_path / f"random-{completions}"
+        runner = crash_injector(command(url, names, out))
+        run = runner.run(kill_after=rng.uniform(0.05, 0.95) * full)
         assert run.killed or run.returncode == 0, run.stderr[-2000:]
         assert_checkpoint_not_ahead(url, out, names)
+        if run.killed:
+            kills += 1
+        else:  # this chain of runs reached its end: check it, start another
+            assert same_rows(dataset(out), truth), attempt
+            completions += 1
+        if kills >= 20:
+            break
     assert kills >= 20
     assert runner.run().returncode == 0
     assert same_rows(dataset(out), truth)

@@ -8,6 +8,7 @@ full one; the planner passes ``divisions`` when the groups are index ranges.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,10 +33,15 @@ class ReadGroup:
 
     def __call__(self, group: Sequence[Partition]) -> pd.DataFrame:
         """Read ``group``, sorted by ``sort_by``, indexed by ``index``."""
-        batches = [page.batch for _, page in iter_pages(self.source, group, max_concurrency=4)]
-        close = getattr(self.source, "close", None)
-        if close is not None:
-            close()
+        # A copy per call: Dask runs calls in parallel threads, and sources
+        # travel without live clients, so each copy opens and closes its own.
+        source = copy.copy(self.source)
+        try:
+            batches = [page.batch for _, page in iter_pages(source, group, max_concurrency=4)]
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
         table = pa.Table.from_batches(batches, schema=self.source.schema)
         if self.sort_by and table.num_rows:
             table = table.take(pc.sort_indices(table, [(c, "ascending") for c in self.sort_by]))

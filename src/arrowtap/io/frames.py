@@ -22,6 +22,9 @@ _NULLABLE_INTS = {
 def _dtype(arrow_type: pa.DataType) -> object:
     if pa.types.is_nested(arrow_type):
         return pd.ArrowDtype(arrow_type)
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        # What Dask converts strings to, so pandas and Dask readers agree.
+        return pd.StringDtype("pyarrow")
     return _NULLABLE_INTS.get(arrow_type)
 
 
@@ -29,7 +32,8 @@ def to_pandas(data: pa.Table | pa.RecordBatch, index: str | None = None) -> pd.D
     """Convert Arrow data to pandas, keeping integers exact and nullable.
 
     Integer columns become pandas' nullable integer dtypes (never float64 with
-    NaN for nulls); timestamps keep their unit and time zone; lists and other
+    NaN for nulls); strings are ``string[pyarrow]`` (as Dask makes them);
+    timestamps keep their unit and time zone; lists and other
     nested types stay Arrow-backed (``pd.ArrowDtype``: exact, null-aware, and
     ten times faster to build than object columns of arrays; use the ``.list``
     accessor, e.g. ``df["value_double"].list[0]``).

@@ -36,8 +36,13 @@ def iter_pages(
 
     Examples
     --------
-    >>> list(iter_pages(None, []))  # doctest: +SKIP
-    []
+    >>> from arrowtap.connectors.pvarchiver.samples import ArchiveSamplesSource
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver() as fake, ArchiveSamplesSource(fake.url) as source:
+    ...     parts = source.partitions_for(["root:ai1", "ROOT:ai2"], 0, 2**62)
+    ...     keys = [part.key for part, page in iter_pages(source, parts)]
+    >>> sorted(set(keys))
+    ['ROOT:ai2', 'root:ai1']
     """
     if max_concurrency < 1:
         raise InvalidArgumentError(f"max_concurrency must be >= 1, got {max_concurrency!r}")

@@ -129,7 +129,11 @@ def sync(
     stop = threading.Event()
 
     def one(part: Partition) -> PartitionSummary:
-        return _sync_partition(source, part, sink, checkpoint, on_page, stop)
+        try:
+            return _sync_partition(source, part, sink, checkpoint, on_page, stop)
+        except BaseException:
+            stop.set()  # before this worker picks up the next partition
+            raise
 
     with ThreadPoolExecutor(max_concurrency, thread_name_prefix="arrowtap-sync") as pool:
         futures = [pool.submit(one, part) for part in partitions]
@@ -153,6 +157,9 @@ def _sync_partition(
     on_page: Callable[[Partition, Page], None] | None,
     stop: threading.Event,
 ) -> PartitionSummary:
+    summary = PartitionSummary(part.key)
+    if stop.is_set():
+        return summary
     state = checkpoint.read_json(part.key)
     if state is None:
         offset, seq = None, 0
@@ -160,7 +167,7 @@ def _sync_partition(
         offset, seq = state["offset"], int(state["seq"])
     else:
         raise CheckpointError(f"checkpoint section {part.key!r} does not hold a sync state")
-    summary = PartitionSummary(part.key, offset=offset)
+    summary.offset = offset
     sink.begin(part.key, seq)
     for page in source.read(part, offset):
         if stop.is_set():

@@ -28,12 +28,17 @@ import httpx
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowtap.connectors._http import HttpSession, RetryPolicy, check_json_content_type
+from arrowtap.connectors._http import HttpSession, RetryPolicy, check_json_content_type, redact
 from arrowtap.connectors.base import Offset, Page, Partition
 from arrowtap.connectors.pvarchiver.archive import ARCHIVE, SYSTEM, name_path, open_session
 from arrowtap.connectors.pvarchiver.decode import SampleDecoder
 from arrowtap.connectors.pvarchiver.schema import SAMPLE_SCHEMA
-from arrowtap.errors import ChannelNotFoundError, InvalidArgumentError, NotFoundError
+from arrowtap.errors import (
+    ChannelNotFoundError,
+    DecodeError,
+    InvalidArgumentError,
+    NotFoundError,
+)
 
 __all__ = ["ArchiveSamplesSource", "SamplesPartition"]
 
@@ -176,26 +181,22 @@ class ArchiveSamplesSource:
         try:
             with self.session.open(path, params, what) as response:
                 check_json_content_type(SYSTEM, what, response)
-                for chunk in (
-                    response.iter_raw(READ_CHUNK)
-                    if _identity(response)
-                    else (response.iter_bytes(READ_CHUNK))
-                ):
-                    yield from decoder.feed(chunk)
+                try:
+                    for chunk in response.iter_bytes(READ_CHUNK):
+                        yield from decoder.feed(chunk)
+                    last = decoder.finish()
+                except DecodeError as exc:
+                    raise DecodeError(
+                        f"{SYSTEM}: {what} from {redact(response.request.url)}: {exc}"
+                    ) from exc
         except NotFoundError as exc:
             raise ChannelNotFoundError(
                 f"{SYSTEM}: no channel {part.channel!r} in the archive",
                 status=exc.status,
                 url=exc.url,
             ) from exc
-        last = decoder.finish()
         if last is not None:
             yield last
-
-
-def _identity(response: httpx.Response) -> bool:
-    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
-    return encoding in ("", "identity")
 
 
 def _window(batch: pa.RecordBatch, part: SamplesPartition, offset: int | None) -> Page | None:
