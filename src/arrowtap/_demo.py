@@ -7,6 +7,7 @@ as a real archiver would; the library never imports the testing package.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import signal
 import subprocess
 import sys
@@ -32,6 +33,7 @@ def fake_archiver(timeout: float = 60.0) -> Iterator[str]:
         [sys.executable, "-m", "arrowtap.testing.pvarchiver", "--port", "0", "--live"],
         stdout=subprocess.PIPE,
         text=True,
+        preexec_fn=_die_with_parent,
     )
     try:
         assert proc.stdout is not None
@@ -51,6 +53,13 @@ def fake_archiver(timeout: float = 60.0) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the demo dies, even by SIGKILL (Linux only)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def run_demo(to: Path, wait: float) -> None:

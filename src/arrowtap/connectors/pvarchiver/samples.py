@@ -186,9 +186,7 @@ class ArchiveSamplesSource:
                         yield from decoder.feed(chunk)
                     last = decoder.finish()
                 except DecodeError as exc:
-                    raise DecodeError(
-                        f"{SYSTEM}: {what} from {redact(response.request.url)}: {exc}"
-                    ) from exc
+                    raise DecodeError(f"{exc}; body from {redact(response.request.url)}") from exc
         except NotFoundError as exc:
             raise ChannelNotFoundError(
                 f"{SYSTEM}: no channel {part.channel!r} in the archive",
