@@ -42,9 +42,6 @@ from arrowtap.errors import (
 
 __all__ = ["ArchiveSamplesSource", "SamplesPartition"]
 
-READ_CHUNK = 1 << 20
-
-
 @dataclass(frozen=True)
 class SamplesPartition(Partition):
     """One channel over one time window (ns since the epoch, UTC)."""
@@ -182,7 +179,9 @@ class ArchiveSamplesSource:
             with self.session.open(path, params, what) as response:
                 check_json_content_type(SYSTEM, what, response)
                 try:
-                    for chunk in response.iter_bytes(READ_CHUNK):
+                    # Chunks as they come: re-chunking them costs more than the decoder
+                    # needs, which takes any chunk size and keeps no consumed bytes.
+                    for chunk in response.iter_bytes():
                         yield from decoder.feed(chunk)
                     last = decoder.finish()
                 except DecodeError as exc:
@@ -202,13 +201,11 @@ def _window(batch: pa.RecordBatch, part: SamplesPartition, offset: int | None) -
     times = batch.column("time").cast(pa.int64())
     upper = pc.less(times, part.end) if part.end_open else pc.less_equal(times, part.end)
     if offset is not None:
-        lower = pc.greater(times, offset)
+        keep = pc.and_(pc.greater(times, offset), upper)
     elif part.include_prior:
-        # The server sends at most one sample before start: the latest one.
-        lower = pc.greater_equal(times, pc.min(times)) if len(times) else None
+        keep = upper  # the one sample the server adds before start is wanted
     else:
-        lower = pc.greater_equal(times, part.start)
-    keep = upper if lower is None else pc.and_(lower, upper)
+        keep = pc.and_(pc.greater_equal(times, part.start), upper)
     kept = batch.filter(keep)
     if kept.num_rows == 0:
         return None
