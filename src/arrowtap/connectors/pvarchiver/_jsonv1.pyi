@@ -1,4 +1,4 @@
-"""Type stub of the compiled JsonV1 sample decoder (source: ``_jsonv1.c``)."""
+"""Type stub of the compiled JsonV1 sample decoder (sources: ``jsonv1-c/*.c``)."""
 
 from typing import Literal, TypeAlias
 
