@@ -104,8 +104,9 @@ static int obj_key(Ctx *c, const uint8_t **pp, const uint8_t **k, size_t *kl, co
     return J_OK;
 }
 
-/* After a member: J_OK at the next field name, or J_END past the '}'. */
-int jv1_obj_next(Ctx *c, const uint8_t **pp, const char *field)
+/* After an element of an object or array: J_OK at the next one, or J_END past `close`. */
+static inline int seq_next(Ctx *c, const uint8_t **pp, const char *field, uint8_t close,
+                           const char *expected)
 {
     const uint8_t *p = *pp;
     SKIP_WS(c, p);
@@ -115,11 +116,17 @@ int jv1_obj_next(Ctx *c, const uint8_t **pp, const char *field)
         *pp = p;
         return J_OK;
     }
-    if (*p == '}') {
+    if (*p == close) {
         *pp = p + 1;
         return J_END;
     }
-    return jv1_fail(c, p, field, "expected ',' or '}'");
+    return jv1_fail(c, p, field, "%s", expected);
+}
+
+/* After a member: J_OK at the next field name, or J_END past the '}'. */
+int jv1_obj_next(Ctx *c, const uint8_t **pp, const char *field)
+{
+    return seq_next(c, pp, field, '}', "expected ',' or '}'");
 }
 
 int jv1_arr_open(Ctx *c, const uint8_t **pp, const char *field)
@@ -139,19 +146,7 @@ int jv1_arr_open(Ctx *c, const uint8_t **pp, const char *field)
 
 int jv1_arr_next(Ctx *c, const uint8_t **pp, const char *field)
 {
-    const uint8_t *p = *pp;
-    SKIP_WS(c, p);
-    if (*p == ',') {
-        p++;
-        SKIP_WS(c, p);
-        *pp = p;
-        return J_OK;
-    }
-    if (*p == ']') {
-        *pp = p + 1;
-        return J_END;
-    }
-    return jv1_fail(c, p, field, "expected ',' or ']'");
+    return seq_next(c, pp, field, ']', "expected ',' or ']'");
 }
 
 /* Skips (and validates) any JSON value. */
