@@ -42,6 +42,7 @@ from arrowtap.errors import (
 
 __all__ = ["ArchiveSamplesSource", "SamplesPartition"]
 
+
 @dataclass(frozen=True)
 class SamplesPartition(Partition):
     """One channel over one time window (ns since the epoch, UTC)."""
