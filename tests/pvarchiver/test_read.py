@@ -178,3 +178,24 @@ def test_wrong_content_type() -> None:
 def test_bad_count(fake_archiver) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(arrowtap.InvalidArgumentError, match="-3"):
         arrowtap.read_archive_samples(fake_archiver.url, "*", 0, END, count=-3)
+
+
+def test_coarser_level_fallback_arrives_out_of_order_and_is_sorted() -> None:
+    from arrowtap.testing.pvarchiver import ChannelSpec
+
+    t0 = 1_600_000_000 * 10**9
+    spec = ChannelSpec(
+        "fallback:ai", kind="double", start_ns=t0, period_ns=10**9, count=2 * 86_400,
+        decimation=(30, 900), retention={0: 3_600, 30: 43_200},
+    )  # fmt: skip
+    start, end = t0, t0 + 2 * DAY
+    count = 2 * 86_400 // 30  # "perfect" period 30 s: the 30 s level, which lacks day one
+    with FakeArchiver([spec]) as fake:
+        sent = [s["time"] for s in fake.expected_samples("fallback:ai", start, end, count)]
+        assert sent != sorted(sent)  # the server's finer segment comes first
+        table = arrowtap.scan_archive_samples(fake.url, ["fallback:ai"], start, end, count)
+        table = table.read_all()
+        expected = truth_rows(fake, "fallback:ai", start, end, count=count)
+    times = table["time"].cast(pa.int64()).to_pylist()
+    assert times == sorted(times)
+    assert normalized(table_rows(table)) == normalized(expected)
