@@ -47,6 +47,13 @@ EXPECTED_ALL = {
     "read_archive_samples",
     "scan_archive_samples",
     "sync_archive_samples",
+    "export_pv_config",
+    "import_pv_config",
+    "read_pv_channel",
+    "read_pv_channels",
+    "read_pv_cluster_status",
+    "read_pv_server_status",
+    "write_channel_configs",
 }
 
 # -- (a) the names ---------------------------------------------------------------------------
@@ -162,6 +169,13 @@ def test_public_functions_are_the_expected_ones() -> None:
         "arrowtap.read_archive_samples",
         "arrowtap.scan_archive_samples",
         "arrowtap.sync_archive_samples",
+        "arrowtap.export_pv_config",
+        "arrowtap.import_pv_config",
+        "arrowtap.read_pv_channel",
+        "arrowtap.read_pv_channels",
+        "arrowtap.read_pv_cluster_status",
+        "arrowtap.read_pv_server_status",
+        "arrowtap.write_channel_configs",
         "arrowtap.dask.read_archive_samples",
     }
 

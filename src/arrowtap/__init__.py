@@ -46,6 +46,15 @@ if TYPE_CHECKING:
         scan_archive_samples,
         sync_archive_samples,
     )
+    from arrowtap._pvadmin import (
+        export_pv_config,
+        import_pv_config,
+        read_pv_channel,
+        read_pv_channels,
+        read_pv_cluster_status,
+        read_pv_server_status,
+        write_channel_configs,
+    )
     from arrowtap.checkpoint import (
         Checkpoint,
         CheckpointAttributes,
@@ -72,6 +81,13 @@ _LAZY = {
     "SAMPLE_SCHEMA": "arrowtap.connectors.pvarchiver.schema",
     "ParquetDatasetSink": "arrowtap.io.sink",
     "SyncSummary": "arrowtap.io.sync",
+    "export_pv_config": "arrowtap._pvadmin",
+    "import_pv_config": "arrowtap._pvadmin",
+    "read_pv_channel": "arrowtap._pvadmin",
+    "read_pv_channels": "arrowtap._pvadmin",
+    "read_pv_cluster_status": "arrowtap._pvadmin",
+    "read_pv_server_status": "arrowtap._pvadmin",
+    "write_channel_configs": "arrowtap._pvadmin",
 }
 
 __all__ = [
@@ -100,11 +116,18 @@ __all__ = [
     "TransportError",
     "UnavailableError",
     "WriteMode",
+    "export_pv_config",
     "find_channels",
+    "import_pv_config",
     "open_checkpoint",
     "read_archive_samples",
+    "read_pv_channel",
+    "read_pv_channels",
+    "read_pv_cluster_status",
+    "read_pv_server_status",
     "scan_archive_samples",
     "sync_archive_samples",
+    "write_channel_configs",
 ]
 
 

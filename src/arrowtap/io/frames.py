@@ -7,7 +7,8 @@ import pyarrow as pa
 
 __all__ = ["empty_frame", "to_pandas"]
 
-_NULLABLE_INTS = {
+_NULLABLE = {
+    pa.bool_(): pd.BooleanDtype(),
     pa.int8(): pd.Int8Dtype(),
     pa.int16(): pd.Int16Dtype(),
     pa.int32(): pd.Int32Dtype(),
@@ -25,14 +26,14 @@ def _dtype(arrow_type: pa.DataType) -> object:
     if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
         # What Dask converts strings to, so pandas and Dask readers agree.
         return pd.StringDtype("pyarrow")
-    return _NULLABLE_INTS.get(arrow_type)
+    return _NULLABLE.get(arrow_type)
 
 
 def to_pandas(data: pa.Table | pa.RecordBatch, index: str | None = None) -> pd.DataFrame:
     """Convert Arrow data to pandas, keeping integers exact and nullable.
 
-    Integer columns become pandas' nullable integer dtypes (never float64 with
-    NaN for nulls); strings are ``string[pyarrow]`` (as Dask makes them);
+    Integer and boolean columns become pandas' nullable dtypes (never float64
+    with NaN, or object, for nulls); strings are ``string[pyarrow]`` (as Dask makes them);
     timestamps keep their unit and time zone; lists and other
     nested types stay Arrow-backed (``pd.ArrowDtype``: exact, null-aware, and
     ten times faster to build than object columns of arrays; use the ``.list``

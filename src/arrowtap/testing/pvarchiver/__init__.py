@@ -1,5 +1,10 @@
 """A protocol-faithful fake Cassandra PV Archiver (archive-access API 1.0, port 9812).
 
+With ``admin=True`` it also serves the administrative API (port 4812 on a
+real server) on a second port, :attr:`FakeArchiver.admin_url`, whose channel
+configuration is the archive's and whose commands change it; see
+:mod:`arrowtap.testing.pvarchiver.admin_routes` for the server quirks kept.
+
 It serves synthetic, deterministic channels over loopback HTTP/1.1 exactly as
 the real server answers (routes, URL decoding, glob / regexp search, raw and
 decimated samples incl. level choice and fallback, JsonV1 rendering, gzip,
@@ -29,6 +34,13 @@ Faults are drawn per request from a seeded generator and counted:
 ...     except urllib.error.HTTPError as exc:
 ...         print(exc.code, exc.headers["Retry-After"], fake.stats.faults["503"])
 503 0.05 1
+
+The admin API:
+
+>>> with FakeArchiver([spec], admin=True) as fake:
+...     with urllib.request.urlopen(fake.admin_url + "/channels/all/by-name/root~3Aai1") as r:
+...         json.load(r)["decimationLevelToRetentionPeriod"]
+{'0': '0'}
 """
 
 from __future__ import annotations

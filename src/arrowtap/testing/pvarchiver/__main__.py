@@ -1,8 +1,9 @@
 """Command line: serve a fake archive until SIGTERM / SIGINT.
 
-``python -m arrowtap.testing.pvarchiver --port 9812 [--samples N] [--channels K]
-[--live] [--fault-rate R] [--fault-kinds 503 reset ...]`` prints one line
-``READY archive=<base url>`` once serving and exits 0 on SIGTERM or SIGINT.
+``python -m arrowtap.testing.pvarchiver --port 9812 [--admin-port 4812] [--samples N]
+[--channels K] [--live] [--fault-rate R] [--fault-kinds 503 reset ...]`` prints one line
+``READY archive=<base url>`` (``READY archive=<base url> admin=<admin base url>`` with
+``--admin-port``) once serving and exits 0 on SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
@@ -33,10 +34,16 @@ def _kinds(text: str) -> tuple[FaultKind, ...]:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m arrowtap.testing.pvarchiver",
-        description="Serve a fake Cassandra PV Archiver (archive-access API 1.0).",
+        description="Serve a fake Cassandra PV Archiver (archive-access and admin API 1.0).",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port to bind (default 0 = a free one)")
+    p.add_argument(
+        "--admin-port",
+        type=int,
+        default=None,
+        help="also serve the administrative API on this port (0 = a free one; default: not)",
+    )
     p.add_argument(
         "--samples",
         type=int,
@@ -88,8 +95,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    with FakeArchiver(channels, faults=faults, host=args.host, port=args.port) as fake:
-        print(f"READY archive={fake.url}", flush=True)
+    admin = args.admin_port is not None
+    with FakeArchiver(
+        channels,
+        faults=faults,
+        host=args.host,
+        port=args.port,
+        admin=admin,
+        admin_port=args.admin_port or 0,
+    ) as fake:
+        ready = f"READY archive={fake.url}"
+        print(f"{ready} admin={fake.admin_url}" if admin else ready, flush=True)
         while not stop.wait(0.2):
             pass
     return 0

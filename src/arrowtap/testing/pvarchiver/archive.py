@@ -63,6 +63,24 @@ class Archive:
             self.channels[spec.name] = ChannelData(spec)
         self.names = java_sorted(self.channels)
 
+    def update(self, removed: Iterable[str] = (), specs: Iterable[ChannelSpec] = ()) -> None:
+        """Drop the channels ``removed``, then add (or replace) the channels ``specs``.
+
+        The tables are swapped whole, so requests being served keep a consistent view.
+
+        Examples
+        --------
+        >>> a = Archive([ChannelSpec("b")])
+        >>> a.update(["b"], [ChannelSpec("c")]); a.names
+        ['c']
+        """
+        channels = dict(self.channels)
+        for name in removed:
+            channels.pop(name, None)
+        for spec in specs:
+            channels[spec.name] = ChannelData(spec)
+        self.names, self.channels = java_sorted(channels), channels
+
     def by_pattern(self, pattern: str) -> list[str]:
         """Return the names matching a glob, in Java order."""
         rx = glob_to_regex(pattern)

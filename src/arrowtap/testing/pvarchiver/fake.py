@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
+from arrowtap.testing.pvarchiver.admin_routes import ADMIN_BASE_PATH
+from arrowtap.testing.pvarchiver.admin_server import AdminHandler
+from arrowtap.testing.pvarchiver.admin_state import THIS_SERVER_ID, AdminState
 from arrowtap.testing.pvarchiver.archive import Archive
 from arrowtap.testing.pvarchiver.cache import BodyCache
 from arrowtap.testing.pvarchiver.channels import default_channels
@@ -21,7 +24,7 @@ __all__ = ["FakeArchiver"]
 
 
 class FakeArchiver:
-    """A loopback Cassandra PV Archiver serving the archive-access API 1.0.
+    """A loopback Cassandra PV Archiver: the archive-access API 1.0, and the admin API.
 
     Parameters
     ----------
@@ -38,6 +41,12 @@ class FakeArchiver:
         Port to bind; 0 picks a free one.
     cache_bytes : int
         Size limit of the cache of rendered bodies.
+    admin : bool
+        Also serve the administrative API (on a second port, :attr:`admin_url`).
+    admin_port : int
+        Port of the administrative API; 0 picks a free one.
+    admin_users : mapping of str to str, optional
+        Users and passwords accepted by its modifying requests; default ``admin`` / ``admin``.
 
     Examples
     --------
@@ -57,6 +66,9 @@ class FakeArchiver:
         host: str = "127.0.0.1",
         port: int = 0,
         cache_bytes: int = 384 * 1024 * 1024,
+        admin: bool = False,
+        admin_port: int = 0,
+        admin_users: Mapping[str, str] | None = None,
     ) -> None:
         self.archive = Archive(default_channels() if channels is None else channels)
         self.stats = FaultStats()
@@ -68,6 +80,16 @@ class FakeArchiver:
         self._port = port
         self._server: ArchiveHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.admin_state = AdminState(
+            self.archive,
+            dict(admin_users or {"admin": "admin"}),
+            lambda: self.now_ns() // 1_000_000,
+            on_change=self.cache.clear,
+        )
+        """The cluster's configuration as the admin API shows and changes it."""
+        self._admin, self._admin_port = admin, admin_port
+        self._admin_server: ArchiveHTTPServer | None = None
+        self._admin_thread: threading.Thread | None = None
 
     # -- configuration -------------------------------------------------------------
 
@@ -121,34 +143,65 @@ class FakeArchiver:
         """The base URL, ``http://<host>:<port>/archive-access/api/1.0`` (no trailing slash)."""
         return f"http://{self._host}:{self.port}{BASE_PATH}"
 
-    def start(self) -> FakeArchiver:
-        """Bind and serve in a daemon thread; return ``self``."""
-        if self._server is not None:
-            return self
-        server = ArchiveHTTPServer((self._host, self._port), self)
+    @property
+    def admin_port(self) -> int:
+        """The bound port of the administrative API (only once started with ``admin=True``)."""
+        if self._admin_server is None:
+            raise RuntimeError("FakeArchiver serves no admin API (start it with admin=True)")
+        return int(self._admin_server.server_address[1])
+
+    @property
+    def admin_url(self) -> str:
+        """The admin API's base URL, ``http://<host>:<admin_port>/admin/api/1.0``."""
+        return f"http://{self._host}:{self.admin_port}{ADMIN_BASE_PATH}"
+
+    @property
+    def server_id(self) -> str:
+        """The ID of the (online) server the fake is, in the admin API."""
+        return THIS_SERVER_ID
+
+    def _serve(self, server: ArchiveHTTPServer, label: str) -> threading.Thread:
         thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.05},
-            name=f"fake-pvarchiver-{server.server_address[1]}",
+            name=f"fake-pvarchiver-{label}{server.server_address[1]}",
             daemon=True,
         )
-        self._server, self._thread = server, thread
         thread.start()
+        return thread
+
+    def start(self) -> FakeArchiver:
+        """Bind and serve in daemon threads; return ``self``."""
+        if self._server is not None:
+            return self
+        server = ArchiveHTTPServer((self._host, self._port), self)
+        admin = None
+        try:
+            if self._admin:
+                address = (self._host, self._admin_port)
+                admin = ArchiveHTTPServer(address, self, handler=AdminHandler)
+        except BaseException:
+            server.server_close()
+            raise
+        self._server, self._thread = server, self._serve(server, "")
+        if admin is not None:
+            self._admin_server, self._admin_thread = admin, self._serve(admin, "admin-")
         return self
 
     def stop(self) -> None:
-        """Stop serving, close the socket and every open connection, join the thread."""
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is None:
-            return
-        try:
-            server.shutdown()
-        finally:
-            server.server_close()
-            server.close_connections()
-            if thread is not None:
-                thread.join(timeout=10)
+        """Stop serving, close the sockets and every open connection, join the threads."""
+        servers = [(self._server, self._thread), (self._admin_server, self._admin_thread)]
+        self._server = self._thread = self._admin_server = self._admin_thread = None
+        for server, thread in servers:
+            if server is None:
+                continue
+            try:
+                server.shutdown()
+            finally:
+                server.server_close()
+                server.close_connections()
+                if thread is not None:
+                    thread.join(timeout=10)
 
     def __enter__(self) -> FakeArchiver:
         return self.start()

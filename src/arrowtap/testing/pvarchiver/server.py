@@ -230,16 +230,23 @@ class ArchiveHTTPServer(ThreadingHTTPServer):
         Host and port (0 = a free port).
     fake : FakeArchiver
         The state shared by the handlers (archive, clock, faults, stats, cache).
+    handler : type, optional
+        The request handler class; default the archive-access API's.
     """
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], fake: FakeArchiver) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        fake: FakeArchiver,
+        handler: type[BaseHTTPRequestHandler] | None = None,
+    ) -> None:
         self.fake = fake
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
-        super().__init__(address, _Handler)
+        super().__init__(address, _Handler if handler is None else handler)
 
     def server_bind(self) -> None:
         """Bind without the reverse DNS lookup of ``HTTPServer.server_bind``."""

@@ -1,0 +1,299 @@
+"""Public functions for the Cassandra PV Archiver's administrative API (port 4812)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import pandas as pd
+
+from arrowtap._pvadmin_write import ServerId, write_channel_configs
+from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.pvarchiver import admin, admin_endpoints, admin_tables
+from arrowtap.errors import InvalidArgumentError
+from arrowtap.io.frames import to_pandas
+
+__all__ = [
+    "export_pv_config",
+    "import_pv_config",
+    "read_pv_channel",
+    "read_pv_channels",
+    "read_pv_cluster_status",
+    "read_pv_server_status",
+    "write_channel_configs",
+]
+
+
+def read_pv_channels(
+    url: str,
+    server_id: ServerId | None = None,
+    *,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> pd.DataFrame:
+    """Read the archiver's channel configurations: of the whole cluster, or of one server.
+
+    Parameters
+    ----------
+    url : str
+        The administrative API, e.g. ``http://archiver:4812``.
+    server_id : str or uuid.UUID, optional
+        A server of the cluster: its channels with their full configuration and
+        status. Default: every channel of the cluster, in summary.
+    client : httpx.Client, optional
+        Your own client (not closed); reads send no credentials, even if it has some.
+    retry : RetryPolicy, optional
+        Retry budget and backoff.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per channel, sorted by name. For the cluster: ``channel``,
+        ``server_id``, ``server_name``, ``control_system_type``,
+        ``control_system_name``, ``decimation_levels`` (list of seconds, 0 =
+        raw), ``channel_data_id``. For one server, the columns of
+        :func:`read_pv_channel` (``server_name`` null: the server does not send
+        it there); ``attrs["status_available"]`` tells whether the status
+        columns could be filled (the server is online).
+
+    Examples
+    --------
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver(admin=True) as fake:
+    ...     cluster = read_pv_channels(fake.admin_url)
+    ...     mine = read_pv_channels(fake.admin_url, fake.server_id)
+    >>> "root:ai1" in set(cluster["channel"]), str(mine["total_samples_written"].dtype)
+    (True, 'Int64')
+    """
+    with admin.open_admin_session(url, client, retry) as session:
+        if server_id is None:
+            items, _ = admin_endpoints.list_channels(session)
+            return to_pandas(admin_tables.channel_table(items))
+        sid = admin.server_id_str(server_id)
+        items, available = admin_endpoints.list_channels(session, sid)
+        frame = to_pandas(admin_tables.channel_detail_table(items, sid))
+        frame.attrs["status_available"] = available
+        return frame
+
+
+def read_pv_channel(
+    url: str,
+    name: str,
+    server_id: ServerId | None = None,
+    *,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> pd.DataFrame:
+    """Read one channel's configuration and status (a one-row frame).
+
+    Parameters
+    ----------
+    url, client, retry
+        As in :func:`read_pv_channels`.
+    name : str
+        The exact channel name.
+    server_id : str or uuid.UUID, optional
+        Only if the channel belongs to this server (else :class:`ChannelNotFoundError`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel``, ``server_id``, ``server_name``, ``control_system_type``,
+        ``control_system_name``, ``enabled``, ``decimation_levels`` (list),
+        ``retention`` (map of decimation period to retention, seconds, 0 =
+        forever), ``options`` (map), ``state`` (lower case, e.g. ``ok``),
+        ``error_message``, ``total_samples_dropped``,
+        ``total_samples_skipped_back``, ``total_samples_written`` (Int64; the
+        status is null when the owning server is offline), ``channel_data_id``.
+
+    Raises
+    ------
+    ChannelNotFoundError
+        No such channel (on that server).
+
+    Examples
+    --------
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver(admin=True) as fake:
+    ...     row = read_pv_channel(fake.admin_url, "retention:ai").iloc[0]
+    >>> row["state"], row["decimation_levels"], dict(row["retention"])
+    ('ok', [0, 30, 900], {0: 1800, 30: 7200, 900: 0})
+    """
+    sid = None if server_id is None else admin.server_id_str(server_id)
+    with admin.open_admin_session(url, client, retry) as session:
+        item = admin_endpoints.get_channel(session, name, sid)
+    return to_pandas(admin_tables.channel_detail_table([item]))
+
+
+def read_pv_cluster_status(
+    url: str, *, client: httpx.Client | None = None, retry: RetryPolicy | None = None
+) -> pd.DataFrame:
+    """Read the status of every server of the cluster.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``server_id``, ``server_name``, ``online``, ``last_online_time``
+        (``datetime64[ms, UTC]``).
+
+    Examples
+    --------
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver(admin=True) as fake:
+    ...     df = read_pv_cluster_status(fake.admin_url)
+    >>> df["online"].tolist(), str(df["last_online_time"].dtype)
+    ([True, False], 'datetime64[ms, UTC]')
+    """
+    with admin.open_admin_session(url, client, retry) as session:
+        servers = admin_endpoints.get_cluster_status(session)
+    return to_pandas(admin_tables.cluster_status_table(servers))
+
+
+def read_pv_server_status(
+    url: str, *, client: httpx.Client | None = None, retry: RetryPolicy | None = None
+) -> pd.DataFrame:
+    """Read the status of the server at ``url`` (a one-row frame).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``server_id``, ``server_name``, ``server_online``,
+        ``server_last_online_time`` (ms precision, UTC; the epoch if never
+        online), ``cassandra_cluster_name``, ``cassandra_keyspace_name``,
+        ``cassandra_error``, ``channels_total``, ``channels_disconnected``,
+        ``channels_error``, ``total_samples_written``,
+        ``total_samples_dropped`` (Int64; counters restart with the server).
+
+    Examples
+    --------
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver(admin=True) as fake:
+    ...     status = read_pv_server_status(fake.admin_url).iloc[0]
+    >>> bool(status["server_online"]), int(status["channels_disconnected"])
+    (True, 1)
+    """
+    with admin.open_admin_session(url, client, retry) as session:
+        status = admin_endpoints.get_server_status(session)
+    return to_pandas(admin_tables.server_status_table(status))
+
+
+def export_pv_config(
+    url: str,
+    server_id: ServerId,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> bytes:
+    r"""Export a server's channel configuration file (XML, as the archiver writes it).
+
+    Parameters
+    ----------
+    url, client, retry
+        As in :func:`read_pv_channels`.
+    server_id : str or uuid.UUID
+        The server whose configuration is exported.
+    path : str or os.PathLike, optional
+        Also write the file there.
+
+    Returns
+    -------
+    bytes
+        The XML file (UTF-8, CRLF line ends), which :func:`import_pv_config` takes back.
+
+    Examples
+    --------
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver(admin=True) as fake:
+    ...     xml = export_pv_config(fake.admin_url, fake.server_id)
+    >>> xml.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\r\n')
+    True
+    """
+    sid = admin.server_id_str(server_id)
+    with admin.open_admin_session(url, client, retry) as session:
+        data = admin_endpoints.export_config(session, sid)
+    if path is not None:
+        Path(path).write_bytes(data)
+    return data
+
+
+def _xml_bytes(xml: bytes | str | os.PathLike[str]) -> bytes:
+    if isinstance(xml, bytes | bytearray | memoryview):
+        return bytes(xml)
+    if isinstance(xml, str) and xml.lstrip("\ufeff \t\r\n").startswith("<"):
+        return xml.encode("utf-8")
+    if isinstance(xml, str | os.PathLike):
+        return Path(xml).read_bytes()
+    raise InvalidArgumentError(
+        f"xml must be the file's bytes, its text or a path, got {type(xml).__name__}"
+    )
+
+
+def import_pv_config(
+    url: str,
+    server_id: ServerId,
+    xml: bytes | str | os.PathLike[str],
+    *,
+    username: str,
+    password: str,
+    simulate: bool = False,
+    add: bool = True,
+    remove: bool = False,
+    update: bool = True,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> pd.DataFrame:
+    """Import a channel configuration file into a server.
+
+    Parameters
+    ----------
+    url : str
+        The administrative API, e.g. ``http://archiver:4812``.
+    server_id : str or uuid.UUID
+        The server whose configuration is imported.
+    xml : bytes, str or os.PathLike
+        The file: its bytes, its text (a str starting with ``<``) or its path.
+    username, password : str
+        An archiver user with the admin role (sent only with this request).
+    simulate : bool
+        Only report what would be done (every channel listed as succeeded).
+    add, update, remove : bool
+        Add the file's channels missing on the server; update those present;
+        remove the server's channels missing from the file. Without ``add``,
+        only existing channels are updated (new ones fail), and vice versa.
+    client, retry
+        As in :func:`read_pv_channels`; a sent import is never retried.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per channel touched: ``channel``, ``operation``
+        (``add_or_update`` or ``remove``), ``success``, ``error_message``.
+        Failing channels are rows, not exceptions.
+
+    Raises
+    ------
+    AuthenticationError, BadRequestError, UnavailableError
+        Credentials refused (403), a file that does not parse (400), no database (503).
+
+    Examples
+    --------
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver(admin=True) as fake:
+    ...     xml = export_pv_config(fake.admin_url, fake.server_id)
+    ...     result = import_pv_config(fake.admin_url, fake.server_id, xml, simulate=True,
+    ...                               username="admin", password="admin")
+    >>> bool(result["success"].all()), set(result["operation"])
+    (True, {'add_or_update'})
+    """
+    sid = admin.server_id_str(server_id)
+    data = _xml_bytes(xml)
+    credentials = admin.Credentials(username, password)
+    flags = {"add": add, "remove": remove, "update": update, "simulate": simulate}
+    for flag, value in flags.items():
+        if not isinstance(value, bool):
+            raise InvalidArgumentError(f"{flag} must be a bool, got {value!r}")
+    with admin.open_admin_session(url, client, retry) as session:
+        answer = admin_endpoints.import_config(session, sid, data, credentials, **flags)
+    return to_pandas(admin_tables.import_result_table(answer))
