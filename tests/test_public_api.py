@@ -54,6 +54,17 @@ EXPECTED_ALL = {
     "read_pv_cluster_status",
     "read_pv_server_status",
     "write_channel_configs",
+    "read_kx_environments",
+    "read_kx_clusters",
+    "read_kx_databases",
+    "read_kx_changesets",
+    "read_kx_cluster_nodes",
+    "scan_kx_environments",
+    "scan_kx_clusters",
+    "scan_kx_databases",
+    "scan_kx_changesets",
+    "scan_kx_cluster_nodes",
+    "diff_kx_clusters",
 }
 
 # -- (a) the names ---------------------------------------------------------------------------
@@ -176,6 +187,17 @@ def test_public_functions_are_the_expected_ones() -> None:
         "arrowtap.read_pv_cluster_status",
         "arrowtap.read_pv_server_status",
         "arrowtap.write_channel_configs",
+        "arrowtap.read_kx_environments",
+        "arrowtap.read_kx_clusters",
+        "arrowtap.read_kx_databases",
+        "arrowtap.read_kx_changesets",
+        "arrowtap.read_kx_cluster_nodes",
+        "arrowtap.scan_kx_environments",
+        "arrowtap.scan_kx_clusters",
+        "arrowtap.scan_kx_databases",
+        "arrowtap.scan_kx_changesets",
+        "arrowtap.scan_kx_cluster_nodes",
+        "arrowtap.diff_kx_clusters",
         "arrowtap.dask.read_archive_samples",
     }
 

@@ -8,16 +8,24 @@ crash_injector
 fake_archiver
     A started :class:`arrowtap.testing.pvarchiver.FakeArchiver` with the
     default channels, stopped after the test (even when it fails).
+fake_finspace
+    A started :class:`arrowtap.testing.finspace.FakeFinSpace` (25 clusters,
+    3 environments), stopped after the test; pass ``**fake_finspace.options``
+    to the ``read_kx_*`` functions. Needs botocore (``arrowtap[aws]``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import pytest
 
 from arrowtap.testing.crash import CrashInjector
 from arrowtap.testing.pvarchiver import FakeArchiver
+
+if TYPE_CHECKING:
+    from arrowtap.testing.finspace import FakeFinSpace
 
 
 @pytest.fixture
@@ -36,4 +44,14 @@ def crash_injector() -> Callable[..., CrashInjector]:
 def fake_archiver() -> Iterator[FakeArchiver]:
     """Serve the default fake archive on a free loopback port for one test."""
     with FakeArchiver() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_finspace() -> Iterator[FakeFinSpace]:
+    """Serve a fake AWS FinSpace on a free loopback port for one test."""
+    # Imported here: the fake verifies signatures with botocore, an optional extra.
+    from arrowtap.testing.finspace import FakeFinSpace
+
+    with FakeFinSpace() as fake:
         yield fake

@@ -1,0 +1,1 @@
+"""AWS FinSpace managed kdb connector: the ``ListKx*`` listings as Arrow batches."""

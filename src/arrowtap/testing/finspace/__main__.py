@@ -1,0 +1,75 @@
+"""Command line: serve a fake FinSpace until SIGTERM / SIGINT.
+
+``python -m arrowtap.testing.finspace --port PORT [--clusters N]
+[--throttle-rate R]`` prints exactly ``READY <url>`` once serving and exits
+0 on SIGTERM or SIGINT. Sign requests with
+:data:`arrowtap.testing.finspace.TEST_CREDENTIALS`; the environment holding
+the clusters is :func:`arrowtap.testing.finspace.environment_id` ``(0, seed)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from arrowtap.testing.finspace.fake import FakeFinSpace
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m arrowtap.testing.finspace",
+        description="Serve a fake AWS FinSpace (kdb listing operations, rest-json, SigV4).",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="port to bind (default 0 = a free one)")
+    p.add_argument("--clusters", type=int, default=25, help="clusters of environment 0")
+    p.add_argument("--environments", type=int, default=3, help="environments (default 3)")
+    p.add_argument(
+        "--throttle-rate", type=float, default=0.0, help="fraction of requests throttled"
+    )
+    p.add_argument("--retry-after", type=float, default=None, help="Retry-After on throttles")
+    p.add_argument("--seed", type=int, default=0, help="seed of data and throttle draws")
+    p.add_argument("--region", default="us-east-1", help="region of the signatures")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the fake until SIGTERM or SIGINT; return the exit code.
+
+    Examples
+    --------
+    >>> main(["--help"])  # doctest: +SKIP
+    """
+    args = _parser().parse_args(argv)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    fake = FakeFinSpace(
+        clusters=args.clusters,
+        environments=args.environments,
+        throttle_rate=args.throttle_rate,
+        retry_after=args.retry_after,
+        seed=args.seed,
+        region=args.region,
+        host=args.host,
+        port=args.port,
+    )
+    with fake:
+        print(f"READY {fake.url}", flush=True)
+        while not stop.wait(0.2):
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Inputs are checked against the service model before anything is sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from arrowtap import _finspace as fs
+from arrowtap.connectors.finspace.model import LISTINGS, check_value, listing, shape
+from arrowtap.errors import InvalidArgumentError
+from arrowtap.testing.finspace import TEST_CREDENTIALS, World
+
+READERS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "ListKxEnvironments": (fs.read_kx_environments, ()),
+    "ListKxClusters": (fs.read_kx_clusters, ("abc",)),
+    "ListKxDatabases": (fs.read_kx_databases, ("abc",)),
+    "ListKxChangesets": (fs.read_kx_changesets, ("abc", "db1")),
+    "ListKxClusterNodes": (fs.read_kx_cluster_nodes, ("abc", "node-1")),
+}
+
+
+@pytest.fixture
+def no_network() -> httpx.Client:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"a request was sent: {request.url}")
+
+    return httpx.Client(transport=httpx.MockTransport(refuse))
+
+
+def options(client: httpx.Client, **extra: Any) -> dict[str, Any]:
+    return {"region": "us-east-1", "credentials": TEST_CREDENTIALS, "client": client, **extra}
+
+
+@pytest.mark.parametrize("operation", LISTINGS)
+def test_page_size_range_is_the_models(operation: str, no_network: httpx.Client) -> None:
+    read, args = READERS[operation]
+    spec = shape(listing(operation).member("maxResults").shape)
+    if "max" not in spec:
+        assert operation == "ListKxEnvironments"  # BoxedInteger: the model sets no range
+        return
+    assert (spec["min"], spec["max"]) == (0, 100)
+    for bad in (spec["min"] - 1, spec["max"] + 1, 2.5, "10", True):
+        with pytest.raises(InvalidArgumentError, match=f"maxResults.*{bad!r}"):
+            read(*args, **options(no_network, page_size=bad))
+
+
+@pytest.mark.parametrize(
+    ("environment_id", "problem"),
+    [
+        ("ABC", "does not match"),
+        ("abc-1", "does not match"),
+        ("", "shorter than 1"),
+        ("a" * 33, "longer than 32"),
+        (12, "must be a str"),
+    ],
+)
+def test_cluster_environment_id(
+    environment_id: Any, problem: str, no_network: httpx.Client
+) -> None:
+    with pytest.raises(InvalidArgumentError, match=problem) as info:
+        fs.read_kx_clusters(environment_id, **options(no_network))
+    assert repr(environment_id) in str(info.value)
+    assert "environmentId" in str(info.value)
+
+
+def test_cluster_type_enum(no_network: httpx.Client) -> None:
+    with pytest.raises(InvalidArgumentError, match="'BOGUS' is not one of HDB, RDB"):
+        fs.scan_kx_clusters("abc", "BOGUS", **options(no_network))
+
+
+def test_databases_environment_shape_differs(no_network: httpx.Client) -> None:
+    # ListKxDatabases uses EnvironmentId (.*\S.*), not KxEnvironmentId (^[a-z0-9]+$).
+    with pytest.raises(InvalidArgumentError, match="does not match"):
+        fs.read_kx_databases("   ", **options(no_network))
+    with pytest.raises(InvalidArgumentError, match="databaseName 'a' is shorter than 3"):
+        fs.read_kx_changesets("abc", "a", **options(no_network))
+    with pytest.raises(InvalidArgumentError, match="clusterName '-bad-' does not match"):
+        fs.read_kx_cluster_nodes("abc", "-bad-", **options(no_network))
+
+
+def test_unknown_option_is_a_type_error(no_network: httpx.Client) -> None:
+    with pytest.raises(TypeError, match="regoin"):
+        fs.read_kx_clusters("abc", **options(no_network), regoin="us-east-1")  # type: ignore[call-arg]
+
+
+def test_environments_page_size_is_unbounded_client_side() -> None:
+    check_value("BoxedInteger", 10_000, "maxResults")
+
+
+def test_ecmascript_pattern_with_class_escape_range() -> None:
+    # "[\w-\/.@+=,]" is valid ECMAScript but a bad range for Python's re as written.
+    check_value("ExecutionRoleArn", "arn:aws:iam::123456789012:role/kx-exec", "executionRole")
+    with pytest.raises(InvalidArgumentError):
+        check_value("ExecutionRoleArn", "arn:aws:iam::123:role/x", "executionRole")
+
+
+def test_fake_world_is_valid_against_the_model() -> None:
+    world = World(clusters=40, environments=4, databases=3, changesets=5)
+    env = world.main_environment
+    collections = {
+        "KxEnvironment": list(world.environments.values()),
+        "KxCluster": [c for env_clusters in world.clusters.values() for c in env_clusters.values()],
+        "KxDatabaseListEntry": list(world.databases[env].values()),
+        "KxChangesetListEntry": [c for cs in world.changesets.values() for c in cs.values()],
+        "KxNode": list(world.nodes(env, "cluster-00001").values()),
+    }
+    for shape_name, items in collections.items():
+        assert items
+        members = set(shape(shape_name)["members"])
+        for item in items:
+            check_value(shape_name, item, shape_name)
+            assert set(item) <= members
+    # Every member of every listed shape occurs at least once, so every column is exercised.
+    for shape_name, items in collections.items():
+        seen = {member for item in items for member in item}
+        assert set(shape(shape_name)["members"]) == seen, shape_name
