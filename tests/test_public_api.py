@@ -90,6 +90,8 @@ def test_unknown_attribute_raises_attribute_error() -> None:
 # -- (b) import arrowtap stays cheap ---------------------------------------------------------
 
 LAZY_MODULES = (
+    "arrowtap.connectors.finspace",
+    "arrowtap.connectors.kinetica",
     "arrowtap.connectors.pvarchiver",
     "arrowtap.io",
     "arrowtap.testing",

@@ -1,0 +1,1 @@
+"""Kinetica (GPUdb) connector: record types, Avro wire values and Arrow batches."""
