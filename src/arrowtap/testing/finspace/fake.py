@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any
 
 from arrowtap.connectors.finspace.model import shape
+from arrowtap.testing._loopback import serve_in_thread, stop_server
 from arrowtap.testing.finspace.data import World
 from arrowtap.testing.finspace.routes import Reply, error_reply, resolve
 from arrowtap.testing.finspace.server import FinSpaceHTTPServer
@@ -223,29 +224,15 @@ class FakeFinSpace:
         if self._server is not None:
             return self
         server = FinSpaceHTTPServer((self._host, self._port), self)
-        thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"fake-finspace-{server.server_address[1]}",
-            daemon=True,
-        )
-        self._server, self._thread = server, thread
-        thread.start()
+        self._server = server
+        self._thread = serve_in_thread(server, f"fake-finspace-{server.server_address[1]}")
         return self
 
     def stop(self) -> None:
         """Stop serving, close the socket and every open connection, join the thread."""
         server, thread = self._server, self._thread
         self._server = self._thread = None
-        if server is None:
-            return
-        try:
-            server.shutdown()
-        finally:
-            server.server_close()
-            server.close_connections()
-            if thread is not None:
-                thread.join(timeout=10)
+        stop_server(server, thread)
 
     def __enter__(self) -> FakeFinSpace:
         return self.start()

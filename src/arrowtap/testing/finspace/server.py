@@ -8,14 +8,11 @@ can end idle keep-alive ones when the fake stops.
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import socketserver
-import sys
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
+
+from arrowtap.testing._loopback import LoopbackHTTPServer
 
 if TYPE_CHECKING:
     from arrowtap.testing.finspace.fake import FakeFinSpace
@@ -55,8 +52,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
 
 
-class FinSpaceHTTPServer(ThreadingHTTPServer):
-    """The socket server; handler threads are daemons, open connections are tracked.
+class FinSpaceHTTPServer(LoopbackHTTPServer):
+    """The FinSpace socket server, a :class:`~arrowtap.testing._loopback.LoopbackHTTPServer`.
 
     Parameters
     ----------
@@ -66,44 +63,6 @@ class FinSpaceHTTPServer(ThreadingHTTPServer):
         What answers the requests.
     """
 
-    daemon_threads = True
-    allow_reuse_address = True
-
     def __init__(self, address: tuple[str, int], fake: FakeFinSpace) -> None:
         self.fake = fake
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
-
-    def server_bind(self) -> None:
-        """Bind without the reverse DNS lookup of ``HTTPServer.server_bind``."""
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        """Track the connection, then serve it in a new thread."""
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        """Forget the connection and close it."""
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Shut down every open client connection (idle keep-alive ones included)."""
-        with self._open_lock:
-            conns = list(self._open)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Ignore clients that went away; report anything else."""
-        if isinstance(sys.exc_info()[1], OSError):
-            return
-        super().handle_error(request, client_address)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
+from arrowtap.testing._loopback import serve_in_thread, stop_server
 from arrowtap.testing.pvarchiver.admin_routes import ADMIN_BASE_PATH
 from arrowtap.testing.pvarchiver.admin_server import AdminHandler
 from arrowtap.testing.pvarchiver.admin_state import THIS_SERVER_ID, AdminState
@@ -161,14 +162,7 @@ class FakeArchiver:
         return THIS_SERVER_ID
 
     def _serve(self, server: ArchiveHTTPServer, label: str) -> threading.Thread:
-        thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"fake-pvarchiver-{label}{server.server_address[1]}",
-            daemon=True,
-        )
-        thread.start()
-        return thread
+        return serve_in_thread(server, f"fake-pvarchiver-{label}{server.server_address[1]}")
 
     def start(self) -> FakeArchiver:
         """Bind and serve in daemon threads; return ``self``."""
@@ -193,15 +187,7 @@ class FakeArchiver:
         servers = [(self._server, self._thread), (self._admin_server, self._admin_thread)]
         self._server = self._thread = self._admin_server = self._admin_thread = None
         for server, thread in servers:
-            if server is None:
-                continue
-            try:
-                server.shutdown()
-            finally:
-                server.server_close()
-                server.close_connections()
-                if thread is not None:
-                    thread.join(timeout=10)
+            stop_server(server, thread)
 
     def __enter__(self) -> FakeArchiver:
         return self.start()

@@ -8,19 +8,16 @@ repeated request only costs the socket writes.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import socket
-import socketserver
 import struct
-import sys
-import threading
 import time
 import zlib
 from collections.abc import Iterable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
+from arrowtap.testing._loopback import LoopbackHTTPServer
 from arrowtap.testing.pvarchiver.cache import Body
 from arrowtap.testing.pvarchiver.routes import Reply, resolve
 
@@ -221,8 +218,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class ArchiveHTTPServer(ThreadingHTTPServer):
-    """The socket server; handler threads are daemons, open connections are tracked.
+class ArchiveHTTPServer(LoopbackHTTPServer):
+    """The archive-access socket server, a :class:`~arrowtap.testing._loopback.LoopbackHTTPServer`.
 
     Parameters
     ----------
@@ -234,9 +231,6 @@ class ArchiveHTTPServer(ThreadingHTTPServer):
         The request handler class; default the archive-access API's.
     """
 
-    daemon_threads = True
-    allow_reuse_address = True
-
     def __init__(
         self,
         address: tuple[str, int],
@@ -244,40 +238,4 @@ class ArchiveHTTPServer(ThreadingHTTPServer):
         handler: type[BaseHTTPRequestHandler] | None = None,
     ) -> None:
         self.fake = fake
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
         super().__init__(address, _Handler if handler is None else handler)
-
-    def server_bind(self) -> None:
-        """Bind without the reverse DNS lookup of ``HTTPServer.server_bind``."""
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        """Track the connection, then serve it in a new thread."""
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        """Forget the connection and close it."""
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Shut down every open client connection (idle keep-alive ones included)."""
-        with self._open_lock:
-            conns = list(self._open)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Ignore clients that went away; report anything else."""
-        exc = sys.exc_info()[1]
-        if isinstance(exc, OSError):
-            return
-        super().handle_error(request, client_address)
