@@ -24,6 +24,7 @@ from arrowtap.errors import (
     AuthenticationError,
     BadRequestError,
     DecodeError,
+    InvalidArgumentError,
     NotFoundError,
     ProtocolError,
     ServerError,
@@ -31,7 +32,7 @@ from arrowtap.errors import (
     UnavailableError,
 )
 
-__all__ = ["HttpSession", "RetryPolicy", "redact"]
+__all__ = ["HttpSession", "RetryPolicy", "api_base_url", "redact"]
 
 T = TypeVar("T")
 
@@ -144,6 +145,33 @@ def redact(url: str | httpx.URL) -> str:
     """
     parsed = httpx.URL(str(url))
     return str(parsed.copy_with(username=None, password=None))
+
+
+def api_base_url(url: str, api_path: str, system: str) -> tuple[str, httpx.URL]:
+    """Check a server URL and extend a bare ``http(s)://host[:port]`` with ``api_path``.
+
+    Returns the base URL (no trailing slash) and the parsed URL; errors name the
+    URL without its credentials.
+
+    Examples
+    --------
+    >>> api_base_url("http://archiver:9812/", "/archive-access/api/1.0", "demo")[0]
+    'http://archiver:9812/archive-access/api/1.0'
+    """
+    if not isinstance(url, str):
+        raise InvalidArgumentError(f"{system}: url must be a str, got {type(url).__name__}")
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise InvalidArgumentError(f"{system}: invalid url {redact(url)!r}: {exc}") from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise InvalidArgumentError(
+            f"{system}: url must be http(s)://host[:port], got {redact(url)!r}"
+        )
+    base = url.rstrip("/")
+    if parsed.path.rstrip("/") in ("", "/"):
+        base += api_path
+    return base, parsed
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -26,6 +26,7 @@ import httpx
 from arrowtap.connectors._http import (
     HttpSession,
     RetryPolicy,
+    api_base_url,
     decode_json_body,
     redact,
     status_error,
@@ -91,24 +92,12 @@ def admin_base_url(url: str) -> str:
     >>> admin_base_url("http://archiver:4812/admin/api/1.0/")
     'http://archiver:4812/admin/api/1.0'
     """
-    if not isinstance(url, str):
-        raise InvalidArgumentError(f"{SYSTEM}: url must be a str, got {type(url).__name__}")
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise InvalidArgumentError(f"{SYSTEM}: invalid url {redact(url)!r}: {exc}") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise InvalidArgumentError(
-            f"{SYSTEM}: url must be http(s)://host[:port], got {redact(url)!r}"
-        )
+    base, parsed = api_base_url(url, API_PATH, SYSTEM)
     if parsed.userinfo:
         raise InvalidArgumentError(
             f"{SYSTEM}: put no credentials in the url {redact(url)!r}: reads need none; "
             "pass username= and password= to the functions that modify"
         )
-    base = url.rstrip("/")
-    if parsed.path.rstrip("/") in ("", "/"):
-        base += API_PATH
     return base
 
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import httpx
 
-from arrowtap.connectors._http import HttpSession, RetryPolicy, redact
+from arrowtap.connectors._http import HttpSession, RetryPolicy, api_base_url
 from arrowtap.errors import BadRequestError, InvalidArgumentError, ProtocolError
 
 __all__ = [
@@ -39,18 +39,7 @@ def archive_base_url(url: str) -> str:
     >>> archive_base_url("http://archiver:9812/archive-access/api/1.0/")
     'http://archiver:9812/archive-access/api/1.0'
     """
-    if not isinstance(url, str):
-        raise InvalidArgumentError(f"{SYSTEM}: url must be a str, got {type(url).__name__}")
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise InvalidArgumentError(f"{SYSTEM}: invalid url {redact(url)!r}: {exc}") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise InvalidArgumentError(f"{SYSTEM}: url must be http(s)://host[:port], got {url!r}")
-    base = url.rstrip("/")
-    if parsed.path.rstrip("/") in ("", "/"):
-        base += API_PATH
-    return base
+    return api_base_url(url, API_PATH, SYSTEM)[0]
 
 
 def name_path(name: str, what: str = "channel") -> str:
