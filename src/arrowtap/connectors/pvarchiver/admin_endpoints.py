@@ -41,6 +41,16 @@ def _object(value: Any, what: str, key: str | None = None) -> Any:
     return value if key is None else value[key]
 
 
+def _server_json(session: HttpSession, server_id: str, tail: str, what: str) -> Any:
+    """GET ``/channels/by-server/<id><tail>``; a 404 means the cluster has no such server."""
+    try:
+        return get_json(session, f"/channels/by-server/{server_id}{tail}", what)
+    except NotFoundError as exc:
+        raise NotFoundError(
+            f"{SYSTEM}: no server {server_id} in the cluster", status=exc.status, url=exc.url
+        ) from exc
+
+
 def list_channels(
     session: HttpSession, server_id: str | None = None
 ) -> tuple[list[dict[str, Any]], bool | None]:
@@ -51,12 +61,7 @@ def list_channels(
         status = None
     else:
         what = f"list the channels of server {server_id}"
-        try:
-            body = get_json(session, f"/channels/by-server/{server_id}", what)
-        except NotFoundError as exc:
-            raise NotFoundError(
-                f"{SYSTEM}: no server {server_id} in the cluster", status=exc.status, url=exc.url
-            ) from exc
+        body = _server_json(session, server_id, "", what)
         items = _object(body, what, "channels")
         status = body.get("statusAvailable")
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
@@ -98,12 +103,7 @@ def get_server_status(session: HttpSession) -> dict[str, Any]:
 def export_config(session: HttpSession, server_id: str) -> bytes:
     """The XML configuration file of a server, as the server exports it."""
     what = f"export the configuration of server {server_id}"
-    try:
-        body = get_json(session, f"/channels/by-server/{server_id}/export", what)
-    except NotFoundError as exc:
-        raise NotFoundError(
-            f"{SYSTEM}: no server {server_id} in the cluster", status=exc.status, url=exc.url
-        ) from exc
+    body = _server_json(session, server_id, "/export", what)
     encoded = _object(body, what, "configurationFile")
     try:
         return base64.b64decode(str(encoded).encode("ascii"), validate=True)
