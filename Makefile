@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The real HarperDB server the tests start (npm package, pinned by the lock file).
+HARPERDB := servers/harperdb/node_modules/.package-lock.json
 
 .PHONY: demo test lint typecheck docs pytest bench clean
 
@@ -11,6 +13,10 @@ $(STAMP): pyproject.toml setup.py
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+$(HARPERDB): servers/harperdb/package.json servers/harperdb/package-lock.json
+	npm ci --prefix servers/harperdb --no-audit --no-fund --loglevel=error
+	touch $(HARPERDB)
 
 demo: $(STAMP)
 	$(BIN)/arrowtap demo
@@ -27,11 +33,11 @@ typecheck: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(HARPERDB)
 	$(BIN)/pytest src tests
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/archive_read.py --samples 1000000
 
 clean:
-	rm -rf $(VENV) build site arrowtap-demo src/arrowtap/connectors/pvarchiver/*.so
+	rm -rf $(VENV) build site arrowtap-demo servers/harperdb/node_modules src/arrowtap/connectors/pvarchiver/*.so

@@ -7,8 +7,6 @@ as a real archiver would; the library never imports the testing package.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import signal
 import subprocess
 import sys
 import time
@@ -20,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from arrowtap._process import die_with_parent, stop_process
 from arrowtap.cli import run_sync
 from arrowtap.errors import ArrowtapError
 
@@ -33,7 +32,7 @@ def fake_archiver(timeout: float = 60.0) -> Iterator[str]:
         [sys.executable, "-m", "arrowtap.testing.pvarchiver", "--port", "0", "--live"],
         stdout=subprocess.PIPE,
         text=True,
-        preexec_fn=_die_with_parent,
+        preexec_fn=die_with_parent,
     )
     try:
         assert proc.stdout is not None
@@ -47,21 +46,9 @@ def fake_archiver(timeout: float = 60.0) -> Iterator[str]:
             raise ArrowtapError(f"demo: the fake archiver did not start (said {line!r})")
         yield line.strip().removeprefix("READY archive=")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         if proc.stdout is not None:
             proc.stdout.close()
-
-
-def _die_with_parent() -> None:
-    """In the child: get SIGTERM when the demo dies, even by SIGKILL (Linux only)."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def run_demo(to: Path, wait: float) -> None:

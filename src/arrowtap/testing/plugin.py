@@ -12,6 +12,14 @@ fake_finspace
     A started :class:`arrowtap.testing.finspace.FakeFinSpace` (25 clusters,
     3 environments), stopped after the test; pass ``**fake_finspace.options``
     to the ``read_kx_*`` functions. Needs botocore (``arrowtap[aws]``).
+harperdb_server
+    A real :class:`arrowtap.testing.harperdb.HarperDBServer` on loopback,
+    started once per test session (about 10 s) and stopped at its end; tests
+    keep apart by using databases of their own. Needs the npm package
+    (``npm ci --prefix servers/harperdb``; see :func:`find_harperdb`).
+harperdb_cluster
+    A :class:`arrowtap.testing.harperdb.HarperDBCluster` of two replicating
+    nodes, once per test session.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from arrowtap.testing.crash import CrashInjector
+from arrowtap.testing.harperdb import HarperDBCluster, HarperDBServer
 from arrowtap.testing.pvarchiver import FakeArchiver
 
 if TYPE_CHECKING:
@@ -55,3 +64,17 @@ def fake_finspace() -> Iterator[FakeFinSpace]:
 
     with FakeFinSpace() as fake:
         yield fake
+
+
+@pytest.fixture(scope="session")
+def harperdb_server() -> Iterator[HarperDBServer]:
+    """One real HarperDB server for the test session, always stopped."""
+    with HarperDBServer("solo") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def harperdb_cluster() -> Iterator[HarperDBCluster]:
+    """Two real HarperDB nodes replicating to each other, for the test session."""
+    with HarperDBCluster(2) as cluster:
+        yield cluster

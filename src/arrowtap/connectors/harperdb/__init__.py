@@ -1,0 +1,1 @@
+"""HarperDB: the operations API of a real server (cluster, replication, tables)."""
