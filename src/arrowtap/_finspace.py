@@ -8,9 +8,9 @@ from typing import Unpack
 import pandas as pd
 import pyarrow as pa
 
+from arrowtap import _finspace_reader as reader
+from arrowtap._finspace_reader import CheckpointLike, FinSpaceOptions, Params
 from arrowtap.checkpoint import Checkpoint
-from arrowtap.connectors.finspace import reader
-from arrowtap.connectors.finspace.reader import CheckpointLike, FinSpaceOptions, Params
 from arrowtap.io.frames import to_pandas
 
 __all__ = [

@@ -13,11 +13,11 @@ from typing import TypedDict
 import httpx
 import pyarrow as pa
 
+from arrowtap._finspace_state import CheckpointedListing
 from arrowtap.checkpoint import Checkpoint, open_checkpoint
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.finspace.auth import CredentialsLike
 from arrowtap.connectors.finspace.listing import ListingPartition, ListingSource
-from arrowtap.connectors.finspace.state import CheckpointedListing
 
 __all__ = ["CHECKPOINT_NAME", "CheckpointLike", "FinSpaceOptions", "diff", "read_table", "scan"]
 
