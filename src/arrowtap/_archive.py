@@ -10,7 +10,7 @@ import httpx
 import pandas as pd
 import pyarrow as pa
 
-from arrowtap.checkpoint import open_checkpoint
+from arrowtap.checkpoint import CheckpointLike, opened
 from arrowtap.connectors._http import RetryPolicy, redact
 from arrowtap.connectors.base import Page, Partition
 from arrowtap.connectors.pvarchiver import archive
@@ -235,7 +235,7 @@ def sync_archive_samples(
     end: TimeLike | None = None,
     *,
     to: str | os.PathLike[str],
-    checkpoint: str | os.PathLike[str] | None = None,
+    checkpoint: CheckpointLike | None = None,
     count: int | None = None,
     include_prior: bool = False,
     max_concurrency: int = 4,
@@ -255,8 +255,11 @@ def sync_archive_samples(
     ----------
     to : str or os.PathLike
         The dataset directory (one sub-directory per channel).
-    checkpoint : str or os.PathLike, optional
-        The checkpoint file; default ``<to>/_checkpoint.sqlite``.
+    checkpoint : Checkpoint, str or os.PathLike, optional
+        Where the offsets are kept: an open :class:`~arrowtap.Checkpoint`
+        (e.g. a HarperDB one shared by many machines; it is not closed), or a
+        location for :func:`~arrowtap.open_checkpoint` (an SQLite file, or a
+        ``harperdb+http://`` URL). Default ``<to>/_checkpoint.sqlite``.
     on_page : callable, optional
         Called with ``(partition, page)`` after each commit.
 
@@ -279,8 +282,8 @@ def sync_archive_samples(
     with source:
         parts = _plan(source, channels, start, end, count, include_prior)
         sink = ParquetDatasetSink(target)
-        location = Path(checkpoint) if checkpoint is not None else target / "_checkpoint.sqlite"
-        with open_checkpoint(location, checkpoint_name(url)) as store:
+        location = checkpoint if checkpoint is not None else target / "_checkpoint.sqlite"
+        with opened(location, checkpoint_name(url)) as store:
             return sync(
                 source, parts, sink, store, max_concurrency=max_concurrency, on_page=on_page
             )

@@ -14,7 +14,8 @@ import httpx
 import pyarrow as pa
 
 from arrowtap._finspace_state import CheckpointedListing
-from arrowtap.checkpoint import Checkpoint, open_checkpoint
+from arrowtap.checkpoint import Checkpoint
+from arrowtap.checkpoint import opened as using
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.finspace.auth import CredentialsLike
 from arrowtap.connectors.finspace.listing import ListingPartition, ListingSource
@@ -58,14 +59,11 @@ class FinSpaceOptions(TypedDict, total=False):
     retry: RetryPolicy | None
 
 
-@contextlib.contextmanager
-def opened(checkpoint: Checkpoint | str | os.PathLike[str]) -> Iterator[Checkpoint]:
-    """The checkpoint as given, or opened (and closed after) from a file path."""
-    if isinstance(checkpoint, Checkpoint):
-        yield checkpoint  # the caller's handle: the caller closes it
-        return
-    with open_checkpoint(checkpoint, CHECKPOINT_NAME) as store:
-        yield store
+def opened(
+    checkpoint: Checkpoint | str | os.PathLike[str],
+) -> contextlib.AbstractContextManager[Checkpoint]:
+    """The checkpoint as given, or opened (and closed after) from a location."""
+    return using(checkpoint, CHECKPOINT_NAME)
 
 
 def plan(

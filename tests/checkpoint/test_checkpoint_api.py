@@ -38,11 +38,13 @@ def test_public_names() -> None:
     assert sorted(arrowtap.checkpoint.__all__) == [
         "Checkpoint",
         "CheckpointAttributes",
+        "CheckpointLike",
         "SQLiteCheckpoint",
         "WriteMode",
         "decode_json",
         "encode_json",
         "open_checkpoint",
+        "opened",
     ]
 
 

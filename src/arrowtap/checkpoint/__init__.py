@@ -10,16 +10,18 @@ from arrowtap.checkpoint.api import (
     WriteMode,
     decode_json,
     encode_json,
-    open_checkpoint,
 )
+from arrowtap.checkpoint.opening import CheckpointLike, open_checkpoint, opened
 from arrowtap.checkpoint.sqlite import SQLiteCheckpoint
 
 __all__ = [
     "Checkpoint",
     "CheckpointAttributes",
+    "CheckpointLike",
     "SQLiteCheckpoint",
     "WriteMode",
     "decode_json",
     "encode_json",
     "open_checkpoint",
+    "opened",
 ]

@@ -11,7 +11,6 @@ value is "invalid parameter". Backends implement the ``_``-prefixed hooks of
 from __future__ import annotations
 
 import abc
-import os
 import threading
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -39,7 +38,6 @@ __all__ = [
     "WriteMode",
     "decode_json",
     "encode_json",
-    "open_checkpoint",
 ]
 
 
@@ -119,6 +117,7 @@ class Checkpoint(abc.ABC):
         Examples
         --------
         >>> import tempfile
+        >>> from arrowtap.checkpoint import open_checkpoint
         >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
         ...     ckpt.location == f"{tmp}/o.db"
         True
@@ -144,6 +143,7 @@ class Checkpoint(abc.ABC):
         Examples
         --------
         >>> import tempfile
+        >>> from arrowtap.checkpoint import open_checkpoint
         >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
         ...     ckpt.write("a", b"long value")
         ...     ckpt.write({"a": b"1", "b": b"2"})
@@ -168,6 +168,7 @@ class Checkpoint(abc.ABC):
         Examples
         --------
         >>> import tempfile
+        >>> from arrowtap.checkpoint import open_checkpoint
         >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
         ...     ckpt.write({"a": b"1", "b": b"2"})
         ...     ckpt.read("a"), ckpt.read(["b", "a"])
@@ -193,6 +194,7 @@ class Checkpoint(abc.ABC):
         Examples
         --------
         >>> import tempfile
+        >>> from arrowtap.checkpoint import open_checkpoint
         >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
         ...     ckpt.get("nope", b"0")
         b'0'
@@ -208,6 +210,7 @@ class Checkpoint(abc.ABC):
         Examples
         --------
         >>> import tempfile
+        >>> from arrowtap.checkpoint import open_checkpoint
         >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
         ...     ckpt.write({"b": b"", "a": b""})
         ...     ckpt.keys()
@@ -223,6 +226,7 @@ class Checkpoint(abc.ABC):
         Examples
         --------
         >>> import tempfile
+        >>> from arrowtap.checkpoint import open_checkpoint
         >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
         ...     ckpt.write("a", b"1")
         ...     ckpt.delete("a")
@@ -245,6 +249,7 @@ class Checkpoint(abc.ABC):
         Examples
         --------
         >>> import tempfile
+        >>> from arrowtap.checkpoint import open_checkpoint
         >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
         ...     ckpt.synchronize()
         """
@@ -259,6 +264,7 @@ class Checkpoint(abc.ABC):
         Examples
         --------
         >>> import tempfile
+        >>> from arrowtap.checkpoint import open_checkpoint
         >>> attrs = CheckpointAttributes(write_mode=WriteMode.ACTIVE_REPLICA)
         >>> with tempfile.TemporaryDirectory() as t, open_checkpoint(f"{t}/o.db", "c", attrs) as c:
         ...     before = c.is_active
@@ -278,6 +284,7 @@ class Checkpoint(abc.ABC):
         Examples
         --------
         >>> import tempfile
+        >>> from arrowtap.checkpoint import open_checkpoint
         >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
         ...     ckpt.is_active
         True
@@ -292,6 +299,7 @@ class Checkpoint(abc.ABC):
         Examples
         --------
         >>> import tempfile
+        >>> from arrowtap.checkpoint import open_checkpoint
         >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
         ...     ckpt.write_json({"ch1": {"t": 5}})
         ...     ckpt.read("ch1")
@@ -305,6 +313,7 @@ class Checkpoint(abc.ABC):
         Examples
         --------
         >>> import tempfile
+        >>> from arrowtap.checkpoint import open_checkpoint
         >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db") as ckpt:
         ...     ckpt.write_json({"ch1": [1, 2]})
         ...     ckpt.read_json("ch1"), ckpt.read_json("ch2", 0)
@@ -319,6 +328,7 @@ class Checkpoint(abc.ABC):
         Examples
         --------
         >>> import tempfile
+        >>> from arrowtap.checkpoint import open_checkpoint
         >>> with tempfile.TemporaryDirectory() as tmp:
         ...     ckpt = open_checkpoint(f"{tmp}/o.db")
         ...     ckpt.close()
@@ -343,37 +353,3 @@ class Checkpoint(abc.ABC):
     def __repr__(self) -> str:
         state = " closed" if self._closed else ""
         return f"<{type(self).__name__} name={self.name!r} location={self._location!r}{state}>"
-
-
-def open_checkpoint(
-    location: str | os.PathLike[str],
-    name: str = "default",
-    attributes: CheckpointAttributes | None = None,
-) -> Checkpoint:
-    """Open (creating if needed) the checkpoint ``name`` at ``location``.
-
-    Parameters
-    ----------
-    location : str or os.PathLike
-        A filesystem path: an SQLite file (see :class:`~arrowtap.checkpoint.SQLiteCheckpoint`).
-    name : str
-        The checkpoint; one location holds many.
-    attributes : CheckpointAttributes, optional
-        Required creation attributes; an existing checkpoint with others raises
-        :class:`~arrowtap.errors.CheckpointExistsError`. ``None`` accepts the stored
-        ones (and creates a missing checkpoint with the defaults).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as tmp, open_checkpoint(f"{tmp}/o.db", "job") as ckpt:
-    ...     ckpt.name
-    'job'
-    """
-    if isinstance(location, str) and "://" in location:
-        scheme = location.split("://", 1)[0]
-        # Only the scheme: the rest of a URL may carry credentials.
-        raise InvalidArgumentError(f"checkpoint location: unsupported scheme {scheme!r}")
-    from arrowtap.checkpoint.sqlite import SQLiteCheckpoint  # here: sqlite imports this module
-
-    return SQLiteCheckpoint(location, name, attributes)

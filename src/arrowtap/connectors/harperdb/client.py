@@ -9,9 +9,11 @@ errors and 5xx are retried under the :class:`RetryPolicy`; 4xx never are.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx
+import msgspec
 
 from arrowtap.connectors._http import HttpSession, RetryPolicy, redact
 from arrowtap.errors import (
@@ -25,9 +27,12 @@ from arrowtap.errors import (
     UnavailableError,
 )
 
-__all__ = ["SYSTEM", "HarperDBClient", "NotSupportedError"]
+__all__ = ["SYSTEM", "HarperDBClient", "NotSupportedError", "PartialOperationError"]
 
 SYSTEM = "HarperDB"
+# "Table 'db.t' does not exist", "database 'x' does not exist", "nosuch does not exist"
+# (remove_node), "Table nosuch not found" (search_by_conditions, HTTP 400).
+_NOT_FOUND = re.compile(r"does not exist|^Table .* not found$")
 
 
 class NotSupportedError(BadRequestError):
@@ -37,6 +42,30 @@ class NotSupportedError(BadRequestError):
     exist only with legacy NATS clustering and are refused with "Clustering
     must be enabled to perform this operation."
     """
+
+
+class PartialOperationError(ServerError):
+    """The node did its part of an operation but the peer it had to update did not.
+
+    ``add_node``, ``update_node``, ``set_node_replication`` and
+    ``configure_cluster`` answer HTTP 200 with "Successfully added ... but
+    there was an error updating target node: <reason>" when the peer is
+    unreachable or refuses. The local node row *is* stored in
+    ``system.hdb_nodes`` (replication to that peer is attempted from then on);
+    ``remove_node`` undoes it.
+
+    Attributes
+    ----------
+    node : str
+        The peer (its URL or name, as the server named it).
+    reason : str
+        What went wrong with the peer, in the server's words.
+    """
+
+    def __init__(self, message: str, *, status: int, url: str, node: str, reason: str) -> None:
+        super().__init__(message, status=status, url=url)
+        self.node = node
+        self.reason = reason
 
 
 def _operation_url(url: str) -> tuple[str, str | None, str | None]:
@@ -53,6 +82,14 @@ def _operation_url(url: str) -> tuple[str, str | None, str | None]:
     user = parsed.username or None
     password = parsed.password or None
     return redact(parsed).rstrip("/") + "/", user, password
+
+
+def _body(operation: str, fields: dict[str, Any]) -> bytes:
+    payload = {"operation": operation, **fields}
+    if any(isinstance(value, msgspec.Raw) for value in fields.values()):
+        # Pre-encoded JSON (e.g. a batch of records) goes in as it is.
+        return msgspec.json.encode(payload, enc_hook=str)
+    return json.dumps(payload, default=str).encode()
 
 
 class HarperDBClient:
@@ -121,11 +158,34 @@ class HarperDBClient:
             Any other refusal; the message carries the server's text.
         TransportError, UnavailableError
             The node did not answer, or answered 5xx, after the retries.
-        """
-        body = json.dumps({"operation": operation, **fields}, default=str).encode()
-        return self._session.call(lambda: self._send(operation, body))
 
-    def _send(self, operation: str, body: bytes) -> Any:
+        Examples
+        --------
+        >>> from arrowtap.connectors.harperdb.canned import canned_client
+        >>> client = canned_client({"cluster_status": {"connections": []}})
+        >>> HarperDBClient("http://127.0.0.1:9925", client=client).operation("cluster_status")
+        {'connections': []}
+        """
+        body = _body(operation, fields)
+        return self._session.call(lambda: self._decode(operation, self._send(operation, body)))
+
+    def operation_bytes(self, operation: str, **fields: Any) -> bytes:
+        """Run one operation and return its answer's body undecoded (for columnar decoders).
+
+        Errors are those of :meth:`operation`.
+
+        Examples
+        --------
+        >>> from arrowtap.connectors.harperdb.canned import canned_client
+        >>> client = canned_client({"search_by_value": [{"id": 1}]})
+        >>> HarperDBClient("http://127.0.0.1:9925", client=client).operation_bytes(
+        ...     "search_by_value", database="d", table="t")
+        b'[{"id":1}]'
+        """
+        body = _body(operation, fields)
+        return self._session.call(lambda: self._send(operation, body).content)
+
+    def _send(self, operation: str, body: bytes) -> httpx.Response:
         try:
             response = self._session.client.post(
                 self.url,
@@ -139,6 +199,9 @@ class HarperDBClient:
             ) from exc
         if response.status_code >= 400:
             raise self._error(operation, response)
+        return response
+
+    def _decode(self, operation: str, response: httpx.Response) -> Any:
         try:
             return response.json()
         except ValueError as exc:
@@ -159,7 +222,7 @@ class HarperDBClient:
             kind = AuthenticationError
             if self.username:
                 message += f" (user {self.username!r})"
-        elif status == 404 or "does not exist" in text:
+        elif status == 404 or _NOT_FOUND.search(text):
             kind = NotFoundError
         elif "Clustering must be enabled" in text:
             kind = NotSupportedError
