@@ -23,6 +23,10 @@ _JSONV1_SOURCES = [
 ]
 _JSONV1_HEADERS = ["common.h", "buf.h", "names.h", "parse.h", "decoder.h"]
 
+# The Kinetica record codec: Avro rows <-> Arrow column buffers (module.c describes the parts).
+_AVROROWS = "src/arrowtap/connectors/kinetica/avro-c"
+_AVROROWS_SOURCES = ["module.c", "columns.c", "decode.c", "encode.c"]
+
 setup(
     ext_modules=[
         Extension(
@@ -31,6 +35,13 @@ setup(
             include_dirs=[_JSONV1],
             depends=[f"{_JSONV1}/{name}" for name in _JSONV1_HEADERS],
             extra_compile_args=_CFLAGS,
-        )
+        ),
+        Extension(
+            "arrowtap.connectors.kinetica._avrorows",
+            sources=[f"{_AVROROWS}/{name}" for name in _AVROROWS_SOURCES],
+            include_dirs=[_AVROROWS],
+            depends=[f"{_AVROROWS}/avro.h"],
+            extra_compile_args=_CFLAGS,
+        ),
     ]
 )

@@ -17,7 +17,7 @@ from arrowtap.errors import InvalidArgumentError
 from arrowtap.io.dask import from_source
 from arrowtap.io.inputs import TimeLike, to_time_range
 
-__all__ = ["read_archive_samples"]
+__all__ = ["read_archive_samples", "read_kinetica"]
 
 
 def read_archive_samples(
@@ -94,4 +94,77 @@ def read_archive_samples(
     divisions = [pd.Timestamp(b, tz="UTC") for b in bounds]
     return from_source(
         source, groups, index="time", sort_by=("time", "channel"), divisions=divisions
+    )
+
+
+def read_kinetica(
+    url: str,
+    table: str,
+    columns: list[str] | None = None,
+    where: str | None = None,
+    *,
+    partition_column: str,
+    npartitions: int | None = None,
+    divisions: list[Any] | None = None,
+    page_size: int = 50_000,
+    username: str | None = None,
+    password: str | None = None,
+    token: str | None = None,
+    retry: RetryPolicy | None = None,
+    client: httpx.Client | None = None,
+) -> Any:
+    """A Kinetica table as a Dask DataFrame indexed by a column, with known divisions.
+
+    Each Dask partition reads one range of ``partition_column`` on a worker
+    (``/get/records`` with a filter ``lo <= column < hi``, the last range closed),
+    sorted by it. Rows whose ``partition_column`` is null are in no partition.
+
+    Parameters
+    ----------
+    url, table, columns, where, page_size, username, password, token, retry
+        As in :func:`arrowtap.read_kinetica`.
+    partition_column : str
+        The column to split on and index by: a number, a timestamp, or (with
+        ``divisions``) a date, time, datetime or string column.
+    npartitions : int, optional
+        Split its range (asked of the server: smallest and largest value) into this
+        many equal ranges. Numbers and timestamps only.
+    divisions : list, optional
+        The range bounds yourself, ascending (e.g. pandas Timestamps for a timestamp
+        column); ``len(divisions) - 1`` partitions.
+    client : httpx.Client, optional
+        Used only on the client, to plan; workers make their own.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        The columns of :func:`arrowtap.read_kinetica`, indexed by ``partition_column``.
+
+    Examples
+    --------
+    >>> from arrowtap.testing.kinetica import FakeKinetica
+    >>> with FakeKinetica() as fake:
+    ...     _ = fake.create_table("t", [("id", "long"), ("x", "double")])
+    ...     fake.insert("t", [{"id": i, "x": i / 4} for i in range(100)])
+    ...     ddf = read_kinetica(fake.url, "t", partition_column="id", npartitions=4)
+    ...     n = len(ddf.compute())
+    >>> ddf.npartitions, ddf.divisions[:2], n
+    (4, (0, 24), 100)
+    """
+    from arrowtap._kinetica_dask import kinetica_frame  # the kinetica extra, on demand
+
+    return kinetica_frame(
+        url,
+        table,
+        columns,
+        where,
+        partition_column=partition_column,
+        npartitions=npartitions,
+        divisions=divisions,
+        page_size=page_size,
+        username=username,
+        password=password,
+        token=token,
+        retry=retry,
+        client=client,
     )

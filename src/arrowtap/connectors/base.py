@@ -10,13 +10,13 @@ clients, which travel to threads, processes and Dask workers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypeAlias
 
 import pyarrow as pa
 
-__all__ = ["Offset", "Page", "Partition", "Source"]
+__all__ = ["Offset", "OffsetStore", "Page", "Partition", "Source"]
 
 Offset: TypeAlias = Any
 """A JSON-able value that resumes a partition's read after a page."""
@@ -52,4 +52,24 @@ class Source(Protocol):
 
     def read(self, partition: Partition, offset: Offset | None = None) -> Iterator[Page]:
         """Read ``partition`` from ``offset`` (``None``: from its start), page by page."""
+        ...
+
+
+class OffsetStore(Protocol):
+    """What a connector may ask of a checkpoint it is handed (it never opens one).
+
+    :class:`arrowtap.Checkpoint` provides it; connectors depend on this protocol,
+    not on :mod:`arrowtap.checkpoint`, so dependencies keep pointing one way.
+    """
+
+    def read_json(self, key: str, default: object = None) -> object:
+        """The JSON value of section ``key`` (``default`` if there is none)."""
+        ...
+
+    def write_json(self, sections: Mapping[str, object]) -> None:
+        """Replace the given sections with these JSON values, atomically."""
+        ...
+
+    def close(self) -> None:
+        """Release the store."""
         ...

@@ -12,6 +12,10 @@ fake_finspace
     A started :class:`arrowtap.testing.finspace.FakeFinSpace` (25 clusters,
     3 environments), stopped after the test; pass ``**fake_finspace.options``
     to the ``read_kx_*`` functions. Needs botocore (``arrowtap[aws]``).
+fake_kinetica
+    A started :class:`arrowtap.testing.kinetica.FakeKinetica` (REST on one
+    free loopback port, table monitors on ZMQ on another), stopped after the
+    test. Needs fastavro and pyzmq (``arrowtap[kinetica]``).
 harperdb_server
     A real :class:`arrowtap.testing.harperdb.HarperDBServer` on loopback,
     started once per test session (about 10 s) and stopped at its end; tests
@@ -35,6 +39,7 @@ from arrowtap.testing.pvarchiver import FakeArchiver
 
 if TYPE_CHECKING:
     from arrowtap.testing.finspace import FakeFinSpace
+    from arrowtap.testing.kinetica import FakeKinetica
 
 
 @pytest.fixture
@@ -63,6 +68,16 @@ def fake_finspace() -> Iterator[FakeFinSpace]:
     from arrowtap.testing.finspace import FakeFinSpace
 
     with FakeFinSpace() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_kinetica() -> Iterator[FakeKinetica]:
+    """Serve a fake Kinetica (REST and ZMQ table monitors) on free loopback ports for one test."""
+    # Imported here: the fake needs fastavro and pyzmq, an optional extra.
+    from arrowtap.testing.kinetica import FakeKinetica
+
+    with FakeKinetica() as fake:
         yield fake
 
 

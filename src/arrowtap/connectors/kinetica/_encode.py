@@ -142,7 +142,21 @@ def _encode_decimal(arr: pa.Array, ctx: Context, coerce: bool) -> pa.Array:
         high = pa.scalar(_LEGACY_DECIMAL, target)
         outside = pc.or_(pc.less(out, low), pc.greater(out, high))
         ctx.check(out, outside, f"is outside plain decimal's range {low} .. {high}")
-    return out.cast(pa.string())
+    return _plain_text(out)
+
+
+def _plain_text(decimals: pa.Array) -> pa.Array:
+    """Decimals as text without an exponent: Arrow writes ``0E-10`` for a zero of scale 10.
+
+    Only the few values Arrow spells with an exponent (tiny ones, zeros of scale
+    above 6) are formatted again, in Python.
+    """
+    text = decimals.cast(pa.string())
+    exponent = pc.fill_null(pc.match_substring(text, "E"), False)
+    if not pc.any(exponent).as_py():
+        return text
+    fixed = [format(value, "f") for value in decimals.filter(exponent).to_pylist()]
+    return pc.replace_with_mask(text, exponent, pa.array(fixed, pa.string()))
 
 
 def _as_string(arr: pa.Array) -> pa.Array:

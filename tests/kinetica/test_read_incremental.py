@@ -1,0 +1,123 @@
+"""Incremental reads: offsets are values of an increasing column, kept in a checkpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from arrowtap._kinetica import read_kinetica, scan_kinetica
+from arrowtap.checkpoint import open_checkpoint
+from arrowtap.connectors.kinetica.incremental import KeyOrder
+from arrowtap.connectors.kinetica.reader import TableSource
+from arrowtap.connectors.kinetica.types import KineticaColumn
+from arrowtap.errors import InvalidArgumentError, ProtocolError
+from arrowtap.testing.kinetica import FakeKinetica
+
+EVENTS = [("seq", "long", "primary_key"), ("ts", "long", "timestamp"), ("v", "double")]
+
+
+def events(fake: FakeKinetica, rows: list[tuple[int, int]]) -> None:
+    fake.insert("events", [{"seq": s, "ts": t, "v": s / 2} for s, t in rows])
+
+
+@pytest.fixture
+def table(fake: FakeKinetica) -> FakeKinetica:
+    fake.create_table("events", EVENTS)
+    # inserted out of order: the read sorts by the increasing column
+    events(fake, [(i, 1000 * (i // 3)) for i in (5, 0, 3, 1, 4, 2, 6, 8, 7)])
+    return fake
+
+
+def test_each_run_returns_the_rows_after_the_last_one(table: FakeKinetica, tmp_path: Path) -> None:
+    ckpt = tmp_path / "offsets.db"
+    first = read_kinetica(
+        table.url, "events", checkpoint=ckpt, increasing_column="seq", page_size=4
+    )
+    assert first["seq"].tolist() == list(range(9))
+    assert read_kinetica(table.url, "events", checkpoint=ckpt, increasing_column="seq").empty
+    events(table, [(10, 9000), (9, 9000)])
+    second = read_kinetica(table.url, "events", checkpoint=ckpt, increasing_column="seq")
+    assert second["seq"].tolist() == [9, 10]
+    with open_checkpoint(ckpt, "kinetica") as store:
+        (key,) = store.keys()
+        assert store.read_json(key) == {"value": 10}
+        assert "events" in key
+        assert "by=seq" in key
+
+
+def test_ties_on_the_last_value_are_not_lost(table: FakeKinetica, tmp_path: Path) -> None:
+    """ts is not unique: rows added later with the last ts come next time, once."""
+    ckpt = tmp_path / "offsets.db"
+    kwargs = {"checkpoint": ckpt, "increasing_column": "ts", "tie_breaker": "seq", "page_size": 2}
+    first = read_kinetica(table.url, "events", **kwargs)  # type: ignore[arg-type]
+    assert sorted(first["seq"]) == list(range(9))
+    assert first["ts"].is_monotonic_increasing
+    events(table, [(11, 2000), (12, 3000)])  # 11 shares the last ts, 2000
+    second = read_kinetica(table.url, "events", **kwargs)  # type: ignore[arg-type]
+    assert second["seq"].tolist() == [11, 12]
+    assert read_kinetica(table.url, "events", **kwargs).empty  # type: ignore[arg-type]
+
+
+def test_without_a_tie_breaker_the_read_is_strictly_after(table: FakeKinetica) -> None:
+    with TableSource(table.url, "events", increasing_column="ts", page_size=4) as source:
+        part = source.partition()
+        pages = list(source.read(part))
+        assert pages[-1].offset == {"value": 2000}
+        events(table, [(11, 2000), (12, 3000)])
+        rest = [p.batch for p in source.read(part, pages[-1].offset)]
+        assert pa.Table.from_batches(rest).column("v").to_pylist() == [6.0]
+
+
+def test_a_stream_commits_a_page_once_the_next_is_asked_for(
+    table: FakeKinetica, tmp_path: Path
+) -> None:
+    ckpt = tmp_path / "offsets.db"
+    reader = scan_kinetica(
+        table.url, "events", checkpoint=ckpt, increasing_column="seq", page_size=3
+    )
+    first = reader.read_next_batch()
+    assert first.column("seq").to_pylist() == [0, 1, 2]
+    reader.close()  # stops with the first page in hand: it was not delivered
+    again = scan_kinetica(
+        table.url, "events", checkpoint=ckpt, increasing_column="seq", page_size=3
+    )
+    seen = [b.column("seq").to_pylist() for b in again]
+    assert seen == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    rest = scan_kinetica(table.url, "events", checkpoint=ckpt, increasing_column="seq")
+    assert rest.read_all().num_rows == 0
+
+
+def test_a_where_and_columns_are_part_of_the_read(table: FakeKinetica, tmp_path: Path) -> None:
+    ckpt = tmp_path / "offsets.db"
+    df = read_kinetica(
+        table.url, "events", ["v"], "seq >= 4", checkpoint=ckpt, increasing_column="seq"
+    )
+    assert df["v"].tolist() == [2.0, 2.5, 3.0, 3.5, 4.0]
+    other = read_kinetica(table.url, "events", checkpoint=ckpt, increasing_column="seq")
+    assert len(other) == 9  # another filter, another section
+
+
+def test_an_offset_that_is_not_one(table: FakeKinetica) -> None:
+    with TableSource(table.url, "events", increasing_column="seq") as source:
+        with pytest.raises(InvalidArgumentError, match="offset of increasing column 'seq'"):
+            list(source.read(source.partition(), {"row": 3}))
+        with pytest.raises(InvalidArgumentError, match="is not an integer"):
+            list(source.read(source.partition(), {"value": "x"}))
+
+
+def test_key_order_checks_what_the_server_returns() -> None:
+    order = KeyOrder(KineticaColumn("n", "long"), KineticaColumn("k", "string"))
+    unsorted = pa.record_batch({"n": pa.array([2, 1], pa.int64()), "k": ["a", "b"]})
+    with pytest.raises(ProtocolError, match="did not sort"):
+        order.advance(unsorted, None)
+    before = pa.record_batch({"n": pa.array([1], pa.int64()), "k": ["a"]})
+    with pytest.raises(ProtocolError, match="before the offset"):
+        order.advance(before, {"value": 2, "ties": []})
+    page = pa.record_batch({"n": pa.array([2, 2, 3, 3], pa.int64()), "k": ["a", "b", "c", "d"]})
+    offset = {"value": 2, "ties": ["a"]}
+    assert order.undelivered(page, offset).column("k").to_pylist() == ["b", "c", "d"]
+    assert order.advance(page, offset) == {"value": 3, "ties": ["c", "d"]}
+    assert order.advance(page.slice(0, 2), offset) == {"value": 2, "ties": ["a", "b"]}
+    assert order.expression(offset) == "n >= 2"
