@@ -38,6 +38,10 @@ pytest: $(STAMP) $(HARPERDB)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/archive_read.py --samples 1000000
+	$(BIN)/python benchmarks/listings.py
+	$(BIN)/python benchmarks/kinetica_read.py
+	$(BIN)/python benchmarks/kinetica_write.py
+	$(BIN)/python benchmarks/kinetica_monitor.py
 
 clean:
-	rm -rf $(VENV) build site arrowtap-demo servers/harperdb/node_modules src/arrowtap/connectors/pvarchiver/*.so
+	rm -rf $(VENV) build site arrowtap-demo servers/harperdb/node_modules src/arrowtap/connectors/pvarchiver/*.so src/arrowtap/connectors/kinetica/*.so

@@ -65,6 +65,31 @@ EXPECTED_ALL = {
     "scan_kx_changesets",
     "scan_kx_cluster_nodes",
     "diff_kx_clusters",
+    "read_clusters",
+    "DecodeFailed",
+    "Deleted",
+    "Inserted",
+    "MonitorStream",
+    "TableAltered",
+    "TableDropped",
+    "Updated",
+    "monitor_kinetica",
+    "sync_kinetica_monitor",
+    "CallbackKind",
+    "KineticaTableMonitor",
+    "HarperDBCheckpoint",
+    "HarperDBWriteError",
+    "read_harperdb",
+    "scan_harperdb",
+    "read_harperdb_cluster_status",
+    "read_harperdb_nodes",
+    "read_harperdb_routes",
+    "write_harperdb",
+    "read_kinetica",
+    "scan_kinetica",
+    "read_kinetica_sql",
+    "scan_kinetica_sql",
+    "write_kinetica",
 }
 
 # -- (a) the names ---------------------------------------------------------------------------
@@ -91,6 +116,7 @@ def test_unknown_attribute_raises_attribute_error() -> None:
 
 LAZY_MODULES = (
     "arrowtap.connectors.finspace",
+    "arrowtap.connectors.harperdb",
     "arrowtap.connectors.kinetica",
     "arrowtap.connectors.pvarchiver",
     "arrowtap.io",
@@ -150,6 +176,7 @@ def _public_functions() -> list[tuple[str, Callable[..., Any]]]:
         if inspect.isfunction(getattr(arrowtap, name))
     ]
     functions.append(("arrowtap.dask.read_archive_samples", arrowtap.dask.read_archive_samples))
+    functions.append(("arrowtap.dask.read_kinetica", arrowtap.dask.read_kinetica))
     return functions
 
 
@@ -201,6 +228,21 @@ def test_public_functions_are_the_expected_ones() -> None:
         "arrowtap.scan_kx_cluster_nodes",
         "arrowtap.diff_kx_clusters",
         "arrowtap.dask.read_archive_samples",
+        "arrowtap.read_clusters",
+        "arrowtap.monitor_kinetica",
+        "arrowtap.sync_kinetica_monitor",
+        "arrowtap.read_harperdb",
+        "arrowtap.read_harperdb_cluster_status",
+        "arrowtap.read_harperdb_nodes",
+        "arrowtap.read_harperdb_routes",
+        "arrowtap.scan_harperdb",
+        "arrowtap.write_harperdb",
+        "arrowtap.read_kinetica",
+        "arrowtap.read_kinetica_sql",
+        "arrowtap.scan_kinetica",
+        "arrowtap.scan_kinetica_sql",
+        "arrowtap.write_kinetica",
+        "arrowtap.dask.read_kinetica",
     }
 
 

@@ -59,6 +59,42 @@ if TYPE_CHECKING:
         scan_kx_databases,
         scan_kx_environments,
     )
+    from arrowtap._fleet import (
+        read_clusters,
+    )
+    from arrowtap._harperdb import (
+        HarperDBWriteError,
+        read_harperdb,
+        read_harperdb_cluster_status,
+        read_harperdb_nodes,
+        read_harperdb_routes,
+        scan_harperdb,
+    )
+    from arrowtap._harperdb_write import (
+        write_harperdb,
+    )
+    from arrowtap._kinetica import (
+        read_kinetica,
+        read_kinetica_sql,
+        scan_kinetica,
+        scan_kinetica_sql,
+        write_kinetica,
+    )
+    from arrowtap._kinetica_callbacks import (
+        CallbackKind,
+        KineticaTableMonitor,
+    )
+    from arrowtap._kinetica_monitor import (
+        DecodeFailed,
+        Deleted,
+        Inserted,
+        MonitorStream,
+        TableAltered,
+        TableDropped,
+        Updated,
+        monitor_kinetica,
+        sync_kinetica_monitor,
+    )
     from arrowtap._pvadmin import (
         export_pv_config,
         import_pv_config,
@@ -73,6 +109,9 @@ if TYPE_CHECKING:
         CheckpointAttributes,
         WriteMode,
         open_checkpoint,
+    )
+    from arrowtap.checkpoint.harperdb import (
+        HarperDBCheckpoint,
     )
     from arrowtap.connectors._http import RetryPolicy
     from arrowtap.connectors.pvarchiver.schema import SAMPLE_SCHEMA
@@ -112,6 +151,31 @@ _LAZY = {
     "read_pv_cluster_status": "arrowtap._pvadmin",
     "read_pv_server_status": "arrowtap._pvadmin",
     "write_channel_configs": "arrowtap._pvadmin",
+    "read_clusters": "arrowtap._fleet",
+    "DecodeFailed": "arrowtap._kinetica_monitor",
+    "Deleted": "arrowtap._kinetica_monitor",
+    "Inserted": "arrowtap._kinetica_monitor",
+    "MonitorStream": "arrowtap._kinetica_monitor",
+    "TableAltered": "arrowtap._kinetica_monitor",
+    "TableDropped": "arrowtap._kinetica_monitor",
+    "Updated": "arrowtap._kinetica_monitor",
+    "monitor_kinetica": "arrowtap._kinetica_monitor",
+    "sync_kinetica_monitor": "arrowtap._kinetica_monitor",
+    "CallbackKind": "arrowtap._kinetica_callbacks",
+    "KineticaTableMonitor": "arrowtap._kinetica_callbacks",
+    "HarperDBCheckpoint": "arrowtap.checkpoint.harperdb",
+    "HarperDBWriteError": "arrowtap._harperdb",
+    "read_harperdb": "arrowtap._harperdb",
+    "scan_harperdb": "arrowtap._harperdb",
+    "read_harperdb_cluster_status": "arrowtap._harperdb",
+    "read_harperdb_nodes": "arrowtap._harperdb",
+    "read_harperdb_routes": "arrowtap._harperdb",
+    "write_harperdb": "arrowtap._harperdb_write",
+    "read_kinetica": "arrowtap._kinetica",
+    "scan_kinetica": "arrowtap._kinetica",
+    "read_kinetica_sql": "arrowtap._kinetica",
+    "scan_kinetica_sql": "arrowtap._kinetica",
+    "write_kinetica": "arrowtap._kinetica",
 }
 
 __all__ = [
@@ -119,6 +183,7 @@ __all__ = [
     "ArrowtapError",
     "AuthenticationError",
     "BadRequestError",
+    "CallbackKind",
     "ChannelNotFoundError",
     "Checkpoint",
     "CheckpointAttributes",
@@ -129,7 +194,14 @@ __all__ = [
     "CheckpointNotActiveError",
     "CheckpointNotFoundError",
     "DecodeError",
+    "DecodeFailed",
+    "Deleted",
+    "HarperDBCheckpoint",
+    "HarperDBWriteError",
+    "Inserted",
     "InvalidArgumentError",
+    "KineticaTableMonitor",
+    "MonitorStream",
     "NotFoundError",
     "ParquetDatasetSink",
     "ProtocolError",
@@ -137,15 +209,26 @@ __all__ = [
     "ServerError",
     "SinkError",
     "SyncSummary",
+    "TableAltered",
+    "TableDropped",
     "TransportError",
     "UnavailableError",
+    "Updated",
     "WriteMode",
     "diff_kx_clusters",
     "export_pv_config",
     "find_channels",
     "import_pv_config",
+    "monitor_kinetica",
     "open_checkpoint",
     "read_archive_samples",
+    "read_clusters",
+    "read_harperdb",
+    "read_harperdb_cluster_status",
+    "read_harperdb_nodes",
+    "read_harperdb_routes",
+    "read_kinetica",
+    "read_kinetica_sql",
     "read_kx_changesets",
     "read_kx_cluster_nodes",
     "read_kx_clusters",
@@ -156,13 +239,19 @@ __all__ = [
     "read_pv_cluster_status",
     "read_pv_server_status",
     "scan_archive_samples",
+    "scan_harperdb",
+    "scan_kinetica",
+    "scan_kinetica_sql",
     "scan_kx_changesets",
     "scan_kx_cluster_nodes",
     "scan_kx_clusters",
     "scan_kx_databases",
     "scan_kx_environments",
     "sync_archive_samples",
+    "sync_kinetica_monitor",
     "write_channel_configs",
+    "write_harperdb",
+    "write_kinetica",
 ]
 
 
