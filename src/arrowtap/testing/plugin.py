@@ -20,7 +20,7 @@ harperdb_server
     A real :class:`arrowtap.testing.harperdb.HarperDBServer` on loopback,
     started once per test session (about 10 s) and stopped at its end; tests
     keep apart by using databases of their own. Needs the npm package
-    (``npm ci --prefix servers/harperdb``; see :func:`find_harperdb`).
+    (``npm install --prefix servers/harperdb --no-save``; see :func:`find_harperdb`).
 harperdb_cluster
     A :class:`arrowtap.testing.harperdb.HarperDBCluster` of two replicating
     nodes, once per test session.

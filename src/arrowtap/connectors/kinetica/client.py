@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import httpx
 
@@ -56,7 +57,7 @@ from arrowtap.errors import (
 from .cursor import Cursor
 from .envelope import ENCODINGS, decode_response, encode_request
 
-__all__ = ["SYSTEM", "KineticaClient", "envelope_data"]
+__all__ = ["SYSTEM", "KineticaClient", "LazyClient", "envelope_data"]
 
 SYSTEM = "Kinetica"
 T = TypeVar("T")
@@ -311,3 +312,48 @@ def _error(path: str, table: str | None, message: str, response: httpx.Response)
             f"{where}: table {table!r} does not exist: {text}", status=status, url=url
         )
     return BadRequestError(f"{where}: {text}", status=status, url=url)
+
+
+class LazyClient:
+    """What the sources share: a :class:`KineticaClient` opened on first use, closed by them.
+
+    A source is a picklable description (it travels to threads, processes and Dask
+    workers); its client is made from its connection fields where it is used.
+    """
+
+    url: str
+    username: str | None
+    password: str | None
+    token: str | None
+    client: httpx.Client | None
+    retry: RetryPolicy | None
+    _kinetica: KineticaClient | None
+    _lock: threading.Lock
+
+    @property
+    def kinetica(self) -> KineticaClient:
+        """The client, opened on first use."""
+        with self._lock:
+            if self._kinetica is None:
+                self._kinetica = KineticaClient(
+                    self.url,
+                    username=self.username,
+                    password=self.password,
+                    token=self.token,
+                    client=self.client,
+                    retry=self.retry,
+                )
+            return self._kinetica
+
+    def close(self) -> None:
+        """Close the client if one was opened here."""
+        with self._lock:
+            if self._kinetica is not None:
+                self._kinetica.close()
+                self._kinetica = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

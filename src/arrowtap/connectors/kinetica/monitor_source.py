@@ -27,7 +27,7 @@ from arrowtap.connectors.base import Offset, OffsetStore, Page, Partition
 from arrowtap.errors import InvalidArgumentError, ProtocolError
 
 from . import tables
-from .client import SYSTEM, KineticaClient
+from .client import SYSTEM, KineticaClient, LazyClient
 from .follow import Inserted, TableAltered, TableDropped
 from .incremental import key_order
 from .monitor import monitor_url_of
@@ -39,7 +39,7 @@ __all__ = ["MonitorSource"]
 
 
 @dataclass
-class MonitorSource:
+class MonitorSource(LazyClient):
     """The rows inserted into one Kinetica table, back-filled and followed.
 
     Parameters
@@ -102,34 +102,6 @@ class MonitorSource:
             )
         check_settings(["insert"], self.inactivity_timeout, "abort", self.stop_when_idle)
         self.monitor_url = monitor_url_of(self.url, self.monitor_url)
-
-    @property
-    def kinetica(self) -> KineticaClient:
-        """The client, opened on first use."""
-        with self._lock:
-            if self._kinetica is None:
-                self._kinetica = KineticaClient(
-                    self.url,
-                    username=self.username,
-                    password=self.password,
-                    token=self.token,
-                    client=self.client,
-                    retry=self.retry,
-                )
-            return self._kinetica
-
-    def close(self) -> None:
-        """Close the client if one was opened here."""
-        with self._lock:
-            if self._kinetica is not None:
-                self._kinetica.close()
-                self._kinetica = None
-
-    def __enter__(self) -> MonitorSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     @property
     def schema(self) -> pa.Schema:

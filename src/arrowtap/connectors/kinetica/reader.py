@@ -27,7 +27,7 @@ from arrowtap.connectors.base import Offset, Page, Partition
 from arrowtap.errors import InvalidArgumentError
 
 from . import tables
-from .client import SYSTEM, KineticaClient
+from .client import SYSTEM, KineticaClient, LazyClient
 from .incremental import KeyOrder, conjunction, key_order, literal, ordered_column, selected
 from .pages import get_records_request, read_records_page
 from .schema import to_arrow_schema
@@ -56,7 +56,7 @@ class TablePartition(Partition):
 
 
 @dataclass
-class TableSource:
+class TableSource(LazyClient):
     """The pages of one Kinetica table.
 
     Parameters
@@ -120,34 +120,6 @@ class TableSource:
             raise InvalidArgumentError(f"{SYSTEM}: a tie_breaker needs an increasing_column")
 
     # -- connections, pickling -------------------------------------------------------
-
-    @property
-    def kinetica(self) -> KineticaClient:
-        """The client, opened on first use."""
-        with self._lock:
-            if self._kinetica is None:
-                self._kinetica = KineticaClient(
-                    self.url,
-                    username=self.username,
-                    password=self.password,
-                    token=self.token,
-                    client=self.client,
-                    retry=self.retry,
-                )
-            return self._kinetica
-
-    def close(self) -> None:
-        """Close the client if one was opened here."""
-        with self._lock:
-            if self._kinetica is not None:
-                self._kinetica.close()
-                self._kinetica = None
-
-    def __enter__(self) -> TableSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def __getstate__(self) -> dict[str, object]:
         # Sources travel (threads, processes, Dask workers) without live clients.

@@ -28,7 +28,7 @@ from arrowtap.connectors.base import Offset, Page, Partition
 from arrowtap.errors import ArrowtapError, DecodeError, InvalidArgumentError
 
 from . import tables
-from .client import SYSTEM, KineticaClient
+from .client import SYSTEM, KineticaClient, LazyClient
 from .pages import SqlPage, read_sql_page, sql_request
 from .schema import to_arrow_schema
 
@@ -36,7 +36,7 @@ __all__ = ["SqlSource"]
 
 
 @dataclass
-class SqlSource:
+class SqlSource(LazyClient):
     """The pages of one SQL statement's result.
 
     Parameters
@@ -88,34 +88,6 @@ class SqlSource:
         if self.page_size < 1:
             raise InvalidArgumentError(f"{SYSTEM}: page_size must be >= 1, not {self.page_size}")
         self._paging_table = f"arrowtap_paging_{uuid.uuid4().hex}"
-
-    @property
-    def kinetica(self) -> KineticaClient:
-        """The client, opened on first use."""
-        with self._lock:
-            if self._kinetica is None:
-                self._kinetica = KineticaClient(
-                    self.url,
-                    username=self.username,
-                    password=self.password,
-                    token=self.token,
-                    client=self.client,
-                    retry=self.retry,
-                )
-            return self._kinetica
-
-    def close(self) -> None:
-        """Close the client if one was opened here."""
-        with self._lock:
-            if self._kinetica is not None:
-                self._kinetica.close()
-                self._kinetica = None
-
-    def __enter__(self) -> SqlSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _page(self, offset: int) -> SqlPage:
         options = {"paging_table": self._paging_table, "paging_table_ttl": str(self.paging_ttl)}

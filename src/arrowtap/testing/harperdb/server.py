@@ -57,7 +57,8 @@ def find_harperdb() -> Path:
     raise FileNotFoundError(
         f"HarperDB {HARPERDB_VERSION} is not installed"
         f" (looked for {', '.join(map(str, candidates))}); run"
-        " `npm ci --prefix servers/harperdb` (make test does) or set ARROWTAP_HARPERDB"
+        " `npm install --prefix servers/harperdb --no-save` (make test does)"
+        " or set ARROWTAP_HARPERDB"
     )
 
 
