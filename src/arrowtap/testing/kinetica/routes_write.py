@@ -17,6 +17,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from arrowtap.connectors.kinetica.codec import decode_list
+from arrowtap.errors import DecodeError
+
 from .expr import Row, both
 from .query import compile_for
 from .routes_tables import flag
@@ -60,11 +63,14 @@ def decode_rows(
             except (ValueError, TypeError, OverflowError) as exc:
                 out.append(f"Invalid JSON record for table '{table.name}': {exc}")
     else:
-        for row in rows:
-            try:
-                out.append((row, table.codec.decode(row)))
-            except ValueError as exc:
-                out.append(f"Invalid binary record for table '{table.name}': {exc}")
+        try:  # the whole list in one compiled call; row by row only to name bad records
+            out.extend(zip(rows, decode_list(rows, table.ktype).to_pylist(), strict=True))
+        except DecodeError:
+            for row in rows:
+                try:
+                    out.append((row, table.codec.decode(row)))
+                except ValueError as exc:
+                    out.append(f"Invalid binary record for table '{table.name}': {exc}")
     for i, item in enumerate(out):
         if not isinstance(item, str) and (problem := table.check(item[1])) is not None:
             out[i] = problem
