@@ -14,12 +14,11 @@ import httpx
 import pytest
 
 from arrowtap.checkpoint._harperdb import (
-    Replicas,
-    confirming_peers,
     decode_value,
     encode_value,
     parse_location,
 )
+from arrowtap.checkpoint._replicas import Replicas, confirming_peers
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.harperdb.client import HarperDBClient
 from arrowtap.errors import CheckpointError, InvalidArgumentError, TransportError

@@ -20,7 +20,7 @@ How the rules map onto HarperDB:
   when it reconnects). ``ACTIVE_REPLICA(_WEAK)`` writes return after the local
   commit; :meth:`synchronize` commits a marker with that confirmation, which
   covers every earlier write since a database replicates in commit order.
-  Each wait is bounded (see :class:`~arrowtap.checkpoint._harperdb.Replicas`).
+  Each wait is bounded (see :class:`~arrowtap.checkpoint._replicas.Replicas`).
 - :meth:`activate` records this handle as the checkpoint's active replica
   (last caller wins) with the same confirmation, so every node knows the new
   holder when it returns; every write and delete first checks the holder on its
@@ -51,7 +51,6 @@ from arrowtap.checkpoint._harperdb import (
     METADATA,
     SECTIONS,
     Location,
-    Replicas,
     check_database,
     checkpoint_id,
     decode_value,
@@ -60,6 +59,7 @@ from arrowtap.checkpoint._harperdb import (
     parse_location,
     section_id,
 )
+from arrowtap.checkpoint._replicas import Replicas
 from arrowtap.checkpoint.api import Checkpoint, CheckpointAttributes
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.harperdb.client import HarperDBClient
