@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import httpx
 import pandas as pd
@@ -145,13 +146,14 @@ def test_plain_offsets_are_row_numbers(people: FakeKinetica) -> None:
             list(source.read(part, {"value": 3}))
 
 
-def test_arguments_are_checked(people: FakeKinetica) -> None:
+def test_arguments_are_checked(people: FakeKinetica, tmp_path: Path) -> None:
     with pytest.raises(InvalidArgumentError, match="page_size"):
         read_kinetica(people.url, "people", page_size=0)
     with pytest.raises(InvalidArgumentError, match="tie_breaker needs an increasing_column"):
         read_kinetica(people.url, "people", tie_breaker="id")
     with pytest.raises(InvalidArgumentError, match="needs increasing_column"):
-        read_kinetica(people.url, "people", checkpoint="/tmp/never-used.db")
+        read_kinetica(people.url, "people", checkpoint=tmp_path / "never-used.db")
+    assert not (tmp_path / "never-used.db").exists()
     with pytest.raises(InvalidArgumentError, match="no column 'score_nope'"):
         read_kinetica(people.url, "people", increasing_column="score_nope")
     people.create_table("blobs", [("b", "bytes"), ("u", "string", "uuid")])
