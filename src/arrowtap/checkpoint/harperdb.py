@@ -26,9 +26,13 @@ How the rules map onto HarperDB:
   holder when it returns; every write and delete first checks the holder on its
   node. HarperDB has no compare-and-set: a write already checked when another
   handle takes over may still land (a window of one request).
-- Creating a checkpoint is an ``insert``, which skips an existing id: of two
-  processes creating it at once through one node, one wins and the other
-  compares attributes (through two nodes at once, the last write wins).
+- Creating a checkpoint is an ``insert``, which skips an existing id. It is
+  no atomic create-if-absent on HarperDB 4.7.29: inserts of one id arriving at
+  the same moment can all report success, the last one staying. So a creator
+  waits a moment (0.25 s, or twice its insert's round trip if longer) and
+  reads back which record stayed; the others then compare attributes.
+  Creators further apart than that, or through two nodes at once, are not
+  ordered this way (the last write wins).
 - ``max_sections`` is checked before each write; writers adding new sections
   at the same instant through different handles may overshoot it together.
 - Retention: a checkpoint whose last handle closed more than ``retention`` ago
@@ -73,6 +77,7 @@ from arrowtap.errors import (
 
 __all__ = ["HarperDBCheckpoint"]
 
+_SETTLE = 0.25  # seconds a creator waits before reading back which creation stayed
 _CHUNK = 1000  # ids per delete when a checkpoint expires
 
 
@@ -249,10 +254,14 @@ class HarperDBCheckpoint(Checkpoint):
                 record = {"id": self._id, "name": self.name, "attributes": attributes.to_json()}
                 # Confirmed: a handle opened next through another node finds it.
                 peers = self._replicas.count(fresh=True)
+                started = time.monotonic()
                 answer = self._confirmed("insert", peers, table=METADATA, records=[record])
                 if isinstance(answer, dict) and answer.get("inserted_hashes"):
-                    return attributes
-                meta = self._metadata()  # another process created it first
+                    # HarperDB 4.7.29's insert is no atomic create-if-absent: concurrent
+                    # inserts of one id can all report success, the last one staying. Let
+                    # them land (longer on a slow server), then read back which stayed.
+                    time.sleep(max(_SETTLE, 2 * (time.monotonic() - started)))
+                meta = self._metadata()
                 if meta is None:
                     raise CheckpointError(
                         f"checkpoint {self.name!r} at {self._location} vanished while opening"
