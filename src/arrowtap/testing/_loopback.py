@@ -1,4 +1,4 @@
-"""What every fake server shares: a loopback HTTP/1.1 server run in a daemon thread.
+"""What every fake shares: a loopback HTTP/1.1 server in a daemon thread, and the CLI run loop.
 
 Handler threads are daemons; open connections are tracked so that stopping a
 fake also ends idle keep-alive connections, and a client that went away is
@@ -8,14 +8,23 @@ not reported as an error.
 from __future__ import annotations
 
 import contextlib
+import signal
 import socket
 import socketserver
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import FrameType
 from typing import Any
 
-__all__ = ["LoopbackHTTPServer", "serve_in_thread", "stop_server"]
+__all__ = [
+    "LoopbackHTTPServer",
+    "bound_port",
+    "serve_in_thread",
+    "serve_until_signal",
+    "stop_on_signals",
+    "stop_server",
+]
 
 
 class LoopbackHTTPServer(ThreadingHTTPServer):
@@ -91,3 +100,29 @@ def stop_server(server: LoopbackHTTPServer | None, thread: threading.Thread | No
         server.close_connections()
         if thread is not None:
             thread.join(timeout=10)
+
+
+def bound_port(server: LoopbackHTTPServer | None, fake: str) -> int:
+    """The port ``server`` is bound to; :class:`RuntimeError` naming ``fake`` if not started."""
+    if server is None:
+        raise RuntimeError(f"{fake} is not started")
+    return int(server.server_address[1])
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT (install before starting, so neither is missed)."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return stop
+
+
+def serve_until_signal(ready: str, stop: threading.Event) -> None:
+    """Print the ``READY ...`` line a parent process waits for, then block until ``stop``."""
+    print(ready, flush=True)
+    while not stop.wait(0.2):
+        pass

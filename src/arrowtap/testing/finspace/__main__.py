@@ -10,12 +10,10 @@ the clusters is :func:`arrowtap.testing.finspace.environment_id` ``(0, seed)``.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from collections.abc import Sequence
-from types import FrameType
 
+from arrowtap.testing._loopback import serve_until_signal, stop_on_signals
 from arrowtap.testing.finspace.fake import FakeFinSpace
 
 __all__ = ["main"]
@@ -47,13 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["--help"])  # doctest: +SKIP
     """
     args = _parser().parse_args(argv)
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = stop_on_signals()
     fake = FakeFinSpace(
         clusters=args.clusters,
         environments=args.environments,
@@ -65,9 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         port=args.port,
     )
     with fake:
-        print(f"READY {fake.url}", flush=True)
-        while not stop.wait(0.2):
-            pass
+        serve_until_signal(f"READY {fake.url}", stop)
     return 0
 
 

@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any
 
 from arrowtap.connectors.finspace.model import shape
-from arrowtap.testing._loopback import serve_in_thread, stop_server
+from arrowtap.testing._loopback import bound_port, serve_in_thread, stop_server
 from arrowtap.testing.finspace.data import World
 from arrowtap.testing.finspace.routes import Reply, error_reply, resolve
 from arrowtap.testing.finspace.server import FinSpaceHTTPServer
@@ -210,9 +210,7 @@ class FakeFinSpace:
     @property
     def port(self) -> int:
         """The bound port (only once started)."""
-        if self._server is None:
-            raise RuntimeError("FakeFinSpace is not started")
-        return int(self._server.server_address[1])
+        return bound_port(self._server, "FakeFinSpace")
 
     @property
     def url(self) -> str:

@@ -10,15 +10,13 @@ string) for benchmarks.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from collections.abc import Sequence
-from types import FrameType
 
 import numpy as np
 import pyarrow as pa
 
+from arrowtap.testing._loopback import serve_until_signal, stop_on_signals
 from arrowtap.testing.kinetica.fake import FakeKinetica
 
 __all__ = ["BENCH_COLUMNS", "bench_table", "main"]
@@ -86,13 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["--help"])  # doctest: +SKIP
     """
     args = _parser().parse_args(argv)
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = stop_on_signals()
     fake = FakeKinetica(
         username=args.username,
         password=args.password,
@@ -111,9 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.rows:
             fake.create_table("bench", BENCH_COLUMNS)
             fake.insert_arrow("bench", bench_table(args.rows))
-        print(f"READY http={fake.url} zmq={fake.monitor_url}", flush=True)
-        while not stop.wait(0.2):
-            pass
+        serve_until_signal(f"READY http={fake.url} zmq={fake.monitor_url}", stop)
     return 0
 
 

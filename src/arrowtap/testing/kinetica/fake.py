@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 
 from arrowtap.connectors.kinetica.types import KineticaColumn, KineticaType
-from arrowtap.testing._loopback import serve_in_thread, stop_server
+from arrowtap.testing._loopback import bound_port, serve_in_thread, stop_server
 
 from .auth import Credentials
 from .bulk import encode_framed
@@ -205,9 +205,7 @@ class FakeKinetica:
     @property
     def port(self) -> int:
         """The HTTP port (only once started)."""
-        if self._server is None:
-            raise RuntimeError("FakeKinetica is not started")
-        return int(self._server.server_address[1])
+        return bound_port(self._server, "FakeKinetica")
 
     @property
     def url(self) -> str:

@@ -9,13 +9,11 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from collections.abc import Sequence
-from types import FrameType
 from typing import cast
 
+from arrowtap.testing._loopback import serve_until_signal, stop_on_signals
 from arrowtap.testing.pvarchiver.channels import benchmark_channels, default_channels
 from arrowtap.testing.pvarchiver.fake import FakeArchiver
 from arrowtap.testing.pvarchiver.faults import FAULT_KINDS, FaultKind, Faults
@@ -88,13 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         slow_delay=args.slow_delay,
         seed=args.fault_seed,
     )
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = stop_on_signals()
     admin = args.admin_port is not None
     with FakeArchiver(
         channels,
@@ -105,9 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         admin_port=args.admin_port or 0,
     ) as fake:
         ready = f"READY archive={fake.url}"
-        print(f"{ready} admin={fake.admin_url}" if admin else ready, flush=True)
-        while not stop.wait(0.2):
-            pass
+        serve_until_signal(f"{ready} admin={fake.admin_url}" if admin else ready, stop)
     return 0
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
-from arrowtap.testing._loopback import serve_in_thread, stop_server
+from arrowtap.testing._loopback import bound_port, serve_in_thread, stop_server
 from arrowtap.testing.pvarchiver.admin_routes import ADMIN_BASE_PATH
 from arrowtap.testing.pvarchiver.admin_server import AdminHandler
 from arrowtap.testing.pvarchiver.admin_state import THIS_SERVER_ID, AdminState
@@ -135,9 +135,7 @@ class FakeArchiver:
     @property
     def port(self) -> int:
         """The bound port (only once started)."""
-        if self._server is None:
-            raise RuntimeError("FakeArchiver is not started")
-        return int(self._server.server_address[1])
+        return bound_port(self._server, "FakeArchiver")
 
     @property
     def url(self) -> str:
