@@ -226,6 +226,29 @@ static Column *new_columns(const Py_buffer *layout)
     return cols;
 }
 
+/* The start of decode_rows and decode_arrays: check pos, make the columns of
+   `layout` (released here), point `r` at view[pos:]. NULL (view released) on error. */
+static Column *open_page(Py_buffer *view, Py_ssize_t pos, Py_buffer *layout, Reader *r)
+{
+    Column *cols;
+    if (pos < 0 || pos > view->len) {
+        PyBuffer_Release(view);
+        PyBuffer_Release(layout);
+        PyErr_SetString(PyExc_IndexError, "pos outside the buffer");
+        return NULL;
+    }
+    cols = new_columns(layout);
+    PyBuffer_Release(layout);
+    if (cols == NULL) {
+        PyBuffer_Release(view);
+        return NULL;
+    }
+    r->start = (const uint8_t *)view->buf;
+    r->p = r->start + pos;
+    r->end = r->start + view->len;
+    return cols;
+}
+
 /* decode_rows(buf, pos, layout) -> ((end, nrows), columns) */
 PyObject *avr_decode_rows(PyObject *Py_UNUSED(self), PyObject *args)
 {
@@ -237,22 +260,9 @@ PyObject *avr_decode_rows(PyObject *Py_UNUSED(self), PyObject *args)
     int rc, ncols;
     if (!PyArg_ParseTuple(args, "y*nO&:decode_rows", &view, &pos, avr_layout, &layout))
         return NULL;
-    if (pos < 0 || pos > view.len) {
-        PyBuffer_Release(&view);
-        PyBuffer_Release(&layout);
-        PyErr_SetString(PyExc_IndexError, "pos outside the buffer");
-        return NULL;
-    }
     ncols = (int)layout.len;
-    cols = new_columns(&layout);
-    PyBuffer_Release(&layout);
-    if (cols == NULL) {
-        PyBuffer_Release(&view);
+    if ((cols = open_page(&view, pos, &layout, &r)) == NULL)
         return NULL;
-    }
-    r.start = (const uint8_t *)view.buf;
-    r.p = r.start + pos;
-    r.end = r.start + view.len;
     Py_BEGIN_ALLOW_THREADS
     rc = rows_from_array(&r, cols, ncols, &nrows, &e);
     Py_END_ALLOW_THREADS
@@ -319,22 +329,9 @@ PyObject *avr_decode_arrays(PyObject *Py_UNUSED(self), PyObject *args)
     PyObject *lengths, *head;
     if (!PyArg_ParseTuple(args, "y*nO&:decode_arrays", &view, &pos, avr_layout, &layout))
         return NULL;
-    if (pos < 0 || pos > view.len) {
-        PyBuffer_Release(&view);
-        PyBuffer_Release(&layout);
-        PyErr_SetString(PyExc_IndexError, "pos outside the buffer");
-        return NULL;
-    }
     ncols = (int)layout.len;
-    cols = new_columns(&layout);
-    PyBuffer_Release(&layout);
-    if (cols == NULL) {
-        PyBuffer_Release(&view);
+    if ((cols = open_page(&view, pos, &layout, &r)) == NULL)
         return NULL;
-    }
-    r.start = (const uint8_t *)view.buf;
-    r.p = r.start + pos;
-    r.end = r.start + view.len;
     Py_BEGIN_ALLOW_THREADS
     for (i = 0; i < ncols && rc == A_OK; i++) {
         int64_t count, k;
