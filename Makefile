@@ -45,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/kinetica_monitor.py
 
 clean:
-	rm -rf $(VENV) build site arrowtap-demo servers/harperdb/node_modules src/arrowtap/connectors/pvarchiver/*.so src/arrowtap/connectors/kinetica/*.so
+	rm -rf $(VENV) build site arrowtap-demo servers/harperdb/node_modules src/arrowtap/connectors/pvarchiver/wire/*.so src/arrowtap/connectors/kinetica/wire/*.so

@@ -8,7 +8,7 @@ from setuptools import Extension, setup
 _CFLAGS = [] if sys.platform == "win32" else ["-O2", "-Wall", "-Wextra"]
 
 # The JsonV1 decoder, one concept per file (module.c describes the parts).
-_JSONV1 = "src/arrowtap/connectors/pvarchiver/jsonv1-c"
+_JSONV1 = "src/arrowtap/connectors/pvarchiver/wire/jsonv1-c"
 _JSONV1_SOURCES = [
     "module.c",
     "decoder.c",
@@ -24,20 +24,20 @@ _JSONV1_SOURCES = [
 _JSONV1_HEADERS = ["common.h", "buf.h", "names.h", "parse.h", "decoder.h"]
 
 # The Kinetica record codec: Avro rows <-> Arrow column buffers (module.c describes the parts).
-_AVROROWS = "src/arrowtap/connectors/kinetica/avro-c"
+_AVROROWS = "src/arrowtap/connectors/kinetica/wire/avro-c"
 _AVROROWS_SOURCES = ["module.c", "columns.c", "decode.c", "encode.c"]
 
 setup(
     ext_modules=[
         Extension(
-            "arrowtap.connectors.pvarchiver._jsonv1",
+            "arrowtap.connectors.pvarchiver.wire._jsonv1",
             sources=[f"{_JSONV1}/{name}" for name in _JSONV1_SOURCES],
             include_dirs=[_JSONV1],
             depends=[f"{_JSONV1}/{name}" for name in _JSONV1_HEADERS],
             extra_compile_args=_CFLAGS,
         ),
         Extension(
-            "arrowtap.connectors.kinetica._avrorows",
+            "arrowtap.connectors.kinetica.wire._avrorows",
             sources=[f"{_AVROROWS}/{name}" for name in _AVROROWS_SOURCES],
             include_dirs=[_AVROROWS],
             depends=[f"{_AVROROWS}/avro.h"],

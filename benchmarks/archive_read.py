@@ -67,7 +67,7 @@ def child(side: str, url: str, names: list[str]) -> None:
     import pandas  # noqa: F401
 
     if side == "arrowtap":
-        import arrowtap._archive  # noqa: F401
+        import arrowtap.connectors.pvarchiver.samples  # noqa: F401
     began = time.perf_counter()
     rows = run(url, names)
     seconds = time.perf_counter() - began

@@ -7,7 +7,7 @@ frame)[0])``, with ``record_type = RecordType.from_type_schema("", schema, {})``
 (§4.3). This benchmark runs that very loop with gpudb's own functions (the Client
 itself needs a live server and a thread per event kind; its decode is this loop), and
 arrowtap's path, a whole message decoded into Arrow columns at once
-(:func:`~arrowtap.connectors.kinetica.codec.decode_list`, then the wire values to the
+(:func:`~arrowtap.connectors.kinetica.wire.codec.decode_list`, then the wire values to the
 table's Arrow types). Both decode the same frames (default: 1,000 messages of 1,000
 rows of a 6-column table), in one process, best of ``--repeat`` runs. With
 ``--zmq`` the frames first travel from the fake server's PUB socket to a SUB socket
@@ -28,10 +28,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowtap.connectors.kinetica.codec import decode_list, encode_rows
-from arrowtap.connectors.kinetica.cursor import Cursor
-from arrowtap.connectors.kinetica.types import KineticaColumn, KineticaType, format_type
-from arrowtap.connectors.kinetica.values import arrow_to_wire, wire_to_arrow
+from arrowtap.connectors.kinetica.wire.codec import decode_list, encode_rows
+from arrowtap.connectors.kinetica.wire.cursor import Cursor
+from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType, format_type
+from arrowtap.connectors.kinetica.wire.values import arrow_to_wire, wire_to_arrow
 
 KTYPE = KineticaType(
     (

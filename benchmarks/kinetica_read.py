@@ -78,7 +78,7 @@ def official(url: str) -> int:
 
 def arrowtap_read(url: str) -> int:
     """arrowtap: one call."""
-    from arrowtap._kinetica import read_kinetica
+    from arrowtap.connectors.kinetica.table import read_kinetica
 
     return len(read_kinetica(url, TABLE, page_size=PAGE))
 
@@ -90,7 +90,7 @@ def child(side: str, url: str) -> None:
     if side == "official":
         import gpudb  # noqa: F401
     else:
-        import arrowtap._kinetica  # noqa: F401
+        import arrowtap.connectors.kinetica.table  # noqa: F401
     run = official if side == "official" else arrowtap_read
     began = time.perf_counter()
     rows = run(url)
@@ -126,7 +126,7 @@ def start_fake() -> tuple[subprocess.Popen[str], str]:
 
 def load(url: str, rows: int) -> None:
     """Create and fill the table (untimed), 100,000 rows a call."""
-    from arrowtap._kinetica import write_kinetica
+    from arrowtap.connectors.kinetica.table import write_kinetica
 
     step = 100_000
     for start in range(0, rows, step):

@@ -56,15 +56,15 @@ def official(url: str, df: object, table: str) -> int:
 
 def arrowtap_write(url: str, df: object, table: str) -> int:
     """arrowtap: one call."""
-    from arrowtap._kinetica import write_kinetica
+    from arrowtap.connectors.kinetica.table import write_kinetica
 
     summary = write_kinetica(df, url, table, batch_size=BATCH, properties={"sym": ["char8"]})
     return summary.inserted
 
 
 def drop(url: str, table: str) -> None:
-    from arrowtap.connectors.kinetica import tables
-    from arrowtap.connectors.kinetica.client import KineticaClient
+    from arrowtap.connectors.kinetica.wire import tables
+    from arrowtap.connectors.kinetica.wire.client import KineticaClient
 
     with KineticaClient(url) as client:
         tables.drop(client, table)
@@ -77,7 +77,7 @@ def child(side: str, url: str, rows: int) -> None:
     if side == "official":
         import gpudb  # noqa: F401
     else:
-        import arrowtap._kinetica  # noqa: F401
+        import arrowtap.connectors.kinetica.table  # noqa: F401
     df = frame(rows)
     table = f"bench_{side}_{uuid.uuid4().hex[:8]}"
     run = official if side == "official" else arrowtap_write

@@ -73,7 +73,7 @@ def boto3_side(url: str, env: str, page_size: int) -> dict[str, Any]:
 
 def arrowtap_side(url: str, env: str, page_size: int) -> dict[str, Any]:
     """arrowtap: one call."""
-    from arrowtap._finspace import read_kx_clusters
+    from arrowtap.connectors.finspace.listings import read_kx_clusters
     from arrowtap.testing.finspace import TEST_CREDENTIALS
 
     began = time.perf_counter()

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from arrowtap import RetryPolicy
-from arrowtap._fleet import read_clusters
+from arrowtap.connectors.fleet.view import read_clusters
 from arrowtap.errors import InvalidArgumentError, TransportError
 from arrowtap.testing.finspace import FakeFinSpace
 from arrowtap.testing.harperdb import HarperDBCluster

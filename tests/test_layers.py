@@ -1,4 +1,4 @@
-"""Dependencies point one way: facade -> io -> connectors and checkpoint -> errors.
+"""Dependencies point one way: facade -> connectors/<system> -> io, checkpoint -> wire -> errors.
 
 Each module's imports (module level, TYPE_CHECKING blocks and function bodies alike) are
 read from its source with :mod:`ast`; nothing is imported.
@@ -7,36 +7,14 @@ read from its source with :mod:`ast`; nothing is imported.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "arrowtap"
-
-FORBIDDEN = {
-    # A connector speaks one wire protocol into Arrow: no pandas, Dask, io, checkpoint store,
-    # facade modules or test fakes.
-    "connectors": (
-        "arrowtap.io",
-        "arrowtap.checkpoint",
-        "arrowtap._",
-        "arrowtap.testing",
-        "arrowtap.dask",
-        "pandas",
-        "dask",
-    ),
-    # The checkpoint store may use a connector's transport (HarperDB), nothing above it.
-    "checkpoint": (
-        "arrowtap.io",
-        "arrowtap._",
-        "arrowtap.testing",
-        "arrowtap.dask",
-        "pandas",
-        "dask",
-    ),
-    # io knows Arrow, pandas and Dask, never a facade module or a fake.
-    "io": ("arrowtap._", "arrowtap.testing", "arrowtap.cli"),
-}
+SYSTEMS = ("pvarchiver", "kinetica", "finspace", "harperdb")
+OUTSIDE = ("arrowtap.testing", "arrowtap.cli", "arrowtap.dask")
 
 
 def imported(path: Path) -> set[str]:
@@ -56,23 +34,77 @@ def imported(path: Path) -> set[str]:
     return names
 
 
-def modules(layer: str) -> list[Path]:
-    return sorted((SRC / layer).rglob("*.py"))
+def _hits(names: set[str], forbidden: tuple[str, ...], allowed: tuple[str, ...] = ()) -> list[str]:
+    def under(name: str, prefix: str) -> bool:
+        return name == prefix or name.startswith(prefix + ".")
+
+    return sorted(
+        name
+        for name in names
+        if any(under(name, f) for f in forbidden) and not any(under(name, a) for a in allowed)
+    )
 
 
-@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
-def test_layer_imports_point_one_way(layer: str) -> None:
-    bad = {
-        str(path.relative_to(SRC)): sorted(
-            name
-            for name in imported(path)
-            if any(
-                name == f or name.startswith(f if f.endswith("_") else f + ".")
-                for f in FORBIDDEN[layer]
+def _rules() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """(folder, forbidden prefixes, allowed exceptions) per layer."""
+    rules = [
+        # The engine knows no wire format and no system.
+        ("io", ("arrowtap.connectors", *OUTSIDE), ()),
+        # The offsets store may use HarperDB's wire client, nothing above it.
+        (
+            "checkpoint",
+            ("arrowtap.io", "arrowtap.connectors", *OUTSIDE, "pandas", "dask"),
+            ("arrowtap.connectors._http", "arrowtap.connectors.harperdb.wire"),
+        ),
+        # The shared HTTP session is below every system.
+        ("connectors/_http.py", ("arrowtap.io", "arrowtap.checkpoint", "arrowtap.connectors"), ()),
+    ]
+    for system in SYSTEMS:
+        others = tuple(f"arrowtap.connectors.{s}" for s in SYSTEMS if s != system)
+        # A wire part speaks one protocol into Arrow: no engine, store, pandas, Dask,
+        # other systems, nor the public modules of its own system.
+        rules.append(
+            (
+                f"connectors/{system}/wire",
+                (
+                    "arrowtap.io",
+                    "arrowtap.checkpoint",
+                    "arrowtap.connectors",
+                    *OUTSIDE,
+                    "pandas",
+                    "dask",
+                ),
+                (f"arrowtap.connectors.{system}.wire", "arrowtap.connectors._http"),
             )
         )
-        for path in modules(layer)
-    }
+        # A system's public part builds on io and its wire, never on another system.
+        rules.append((f"connectors/{system}", (*others, *OUTSIDE), ()))
+    rules.append(("connectors/fleet", OUTSIDE, ()))
+    return rules
+
+
+@pytest.mark.parametrize(("place", "forbidden", "allowed"), _rules(), ids=lambda v: str(v)[:40])
+def test_layer_imports_point_one_way(
+    place: str, forbidden: tuple[str, ...], allowed: tuple[str, ...]
+) -> None:
+    target = SRC / place
+    paths = [target] if target.is_file() else sorted(target.rglob("*.py"))
+    assert paths, place
+    bad = {str(p.relative_to(SRC)): _hits(imported(p), forbidden, allowed) for p in paths}
+    assert {path: names for path, names in bad.items() if names} == {}
+
+
+def test_every_system_lives_in_its_package() -> None:
+    top = sorted(p.name for p in SRC.glob("*.py"))
+    per_system = [n for n in top if re.match(r"_(archive|pv|kinetica|harperdb|finspace|fleet)", n)]
+    assert per_system == []
+    for system in SYSTEMS:
+        assert (SRC / "connectors" / system / "wire" / "__init__.py").is_file()
+
+
+def test_nothing_imports_the_fakes() -> None:
+    paths = [p for p in SRC.rglob("*.py") if "testing" not in p.relative_to(SRC).parts]
+    bad = {str(p.relative_to(SRC)): _hits(imported(p), ("arrowtap.testing",)) for p in paths}
     assert {path: names for path, names in bad.items() if names} == {}
 
 

@@ -40,13 +40,17 @@ from arrowtap.errors import (
 )
 
 if TYPE_CHECKING:
-    from arrowtap._archive import (
-        find_channels,
-        read_archive_samples,
-        scan_archive_samples,
-        sync_archive_samples,
+    from arrowtap.checkpoint import (
+        Checkpoint,
+        CheckpointAttributes,
+        WriteMode,
+        open_checkpoint,
     )
-    from arrowtap._finspace import (
+    from arrowtap.checkpoint.harperdb import (
+        HarperDBCheckpoint,
+    )
+    from arrowtap.connectors._http import RetryPolicy
+    from arrowtap.connectors.finspace.listings import (
         diff_kx_clusters,
         read_kx_changesets,
         read_kx_cluster_nodes,
@@ -59,10 +63,10 @@ if TYPE_CHECKING:
         scan_kx_databases,
         scan_kx_environments,
     )
-    from arrowtap._fleet import (
+    from arrowtap.connectors.fleet.view import (
         read_clusters,
     )
-    from arrowtap._harperdb import (
+    from arrowtap.connectors.harperdb.cluster import (
         HarperDBWriteError,
         read_harperdb,
         read_harperdb_cluster_status,
@@ -70,21 +74,14 @@ if TYPE_CHECKING:
         read_harperdb_routes,
         scan_harperdb,
     )
-    from arrowtap._harperdb_write import (
+    from arrowtap.connectors.harperdb.write import (
         write_harperdb,
     )
-    from arrowtap._kinetica import (
-        read_kinetica,
-        read_kinetica_sql,
-        scan_kinetica,
-        scan_kinetica_sql,
-        write_kinetica,
-    )
-    from arrowtap._kinetica_callbacks import (
+    from arrowtap.connectors.kinetica.callbacks import (
         CallbackKind,
         KineticaTableMonitor,
     )
-    from arrowtap._kinetica_monitor import (
+    from arrowtap.connectors.kinetica.monitor import (
         DecodeFailed,
         Deleted,
         Inserted,
@@ -95,7 +92,14 @@ if TYPE_CHECKING:
         monitor_kinetica,
         sync_kinetica_monitor,
     )
-    from arrowtap._pvadmin import (
+    from arrowtap.connectors.kinetica.table import (
+        read_kinetica,
+        read_kinetica_sql,
+        scan_kinetica,
+        scan_kinetica_sql,
+        write_kinetica,
+    )
+    from arrowtap.connectors.pvarchiver.admin import (
         export_pv_config,
         import_pv_config,
         read_pv_channel,
@@ -104,78 +108,74 @@ if TYPE_CHECKING:
         read_pv_server_status,
         write_channel_configs,
     )
-    from arrowtap.checkpoint import (
-        Checkpoint,
-        CheckpointAttributes,
-        WriteMode,
-        open_checkpoint,
+    from arrowtap.connectors.pvarchiver.samples import (
+        find_channels,
+        read_archive_samples,
+        scan_archive_samples,
+        sync_archive_samples,
     )
-    from arrowtap.checkpoint.harperdb import (
-        HarperDBCheckpoint,
-    )
-    from arrowtap.connectors._http import RetryPolicy
-    from arrowtap.connectors.pvarchiver.schema import SAMPLE_SCHEMA
+    from arrowtap.connectors.pvarchiver.wire.schema import SAMPLE_SCHEMA
     from arrowtap.io.sink import ParquetDatasetSink
     from arrowtap.io.sync import SyncSummary
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    "find_channels": "arrowtap._archive",
-    "read_archive_samples": "arrowtap._archive",
-    "scan_archive_samples": "arrowtap._archive",
-    "sync_archive_samples": "arrowtap._archive",
+    "find_channels": "arrowtap.connectors.pvarchiver.samples",
+    "read_archive_samples": "arrowtap.connectors.pvarchiver.samples",
+    "scan_archive_samples": "arrowtap.connectors.pvarchiver.samples",
+    "sync_archive_samples": "arrowtap.connectors.pvarchiver.samples",
     "Checkpoint": "arrowtap.checkpoint",
     "CheckpointAttributes": "arrowtap.checkpoint",
     "WriteMode": "arrowtap.checkpoint",
     "open_checkpoint": "arrowtap.checkpoint",
     "RetryPolicy": "arrowtap.connectors._http",
-    "SAMPLE_SCHEMA": "arrowtap.connectors.pvarchiver.schema",
+    "SAMPLE_SCHEMA": "arrowtap.connectors.pvarchiver.wire.schema",
     "ParquetDatasetSink": "arrowtap.io.sink",
     "SyncSummary": "arrowtap.io.sync",
-    "read_kx_environments": "arrowtap._finspace",
-    "read_kx_clusters": "arrowtap._finspace",
-    "read_kx_databases": "arrowtap._finspace",
-    "read_kx_changesets": "arrowtap._finspace",
-    "read_kx_cluster_nodes": "arrowtap._finspace",
-    "scan_kx_environments": "arrowtap._finspace",
-    "scan_kx_clusters": "arrowtap._finspace",
-    "scan_kx_databases": "arrowtap._finspace",
-    "scan_kx_changesets": "arrowtap._finspace",
-    "scan_kx_cluster_nodes": "arrowtap._finspace",
-    "diff_kx_clusters": "arrowtap._finspace",
-    "export_pv_config": "arrowtap._pvadmin",
-    "import_pv_config": "arrowtap._pvadmin",
-    "read_pv_channel": "arrowtap._pvadmin",
-    "read_pv_channels": "arrowtap._pvadmin",
-    "read_pv_cluster_status": "arrowtap._pvadmin",
-    "read_pv_server_status": "arrowtap._pvadmin",
-    "write_channel_configs": "arrowtap._pvadmin",
-    "read_clusters": "arrowtap._fleet",
-    "DecodeFailed": "arrowtap._kinetica_monitor",
-    "Deleted": "arrowtap._kinetica_monitor",
-    "Inserted": "arrowtap._kinetica_monitor",
-    "MonitorStream": "arrowtap._kinetica_monitor",
-    "TableAltered": "arrowtap._kinetica_monitor",
-    "TableDropped": "arrowtap._kinetica_monitor",
-    "Updated": "arrowtap._kinetica_monitor",
-    "monitor_kinetica": "arrowtap._kinetica_monitor",
-    "sync_kinetica_monitor": "arrowtap._kinetica_monitor",
-    "CallbackKind": "arrowtap._kinetica_callbacks",
-    "KineticaTableMonitor": "arrowtap._kinetica_callbacks",
+    "read_kx_environments": "arrowtap.connectors.finspace.listings",
+    "read_kx_clusters": "arrowtap.connectors.finspace.listings",
+    "read_kx_databases": "arrowtap.connectors.finspace.listings",
+    "read_kx_changesets": "arrowtap.connectors.finspace.listings",
+    "read_kx_cluster_nodes": "arrowtap.connectors.finspace.listings",
+    "scan_kx_environments": "arrowtap.connectors.finspace.listings",
+    "scan_kx_clusters": "arrowtap.connectors.finspace.listings",
+    "scan_kx_databases": "arrowtap.connectors.finspace.listings",
+    "scan_kx_changesets": "arrowtap.connectors.finspace.listings",
+    "scan_kx_cluster_nodes": "arrowtap.connectors.finspace.listings",
+    "diff_kx_clusters": "arrowtap.connectors.finspace.listings",
+    "export_pv_config": "arrowtap.connectors.pvarchiver.admin",
+    "import_pv_config": "arrowtap.connectors.pvarchiver.admin",
+    "read_pv_channel": "arrowtap.connectors.pvarchiver.admin",
+    "read_pv_channels": "arrowtap.connectors.pvarchiver.admin",
+    "read_pv_cluster_status": "arrowtap.connectors.pvarchiver.admin",
+    "read_pv_server_status": "arrowtap.connectors.pvarchiver.admin",
+    "write_channel_configs": "arrowtap.connectors.pvarchiver.admin",
+    "read_clusters": "arrowtap.connectors.fleet.view",
+    "DecodeFailed": "arrowtap.connectors.kinetica.monitor",
+    "Deleted": "arrowtap.connectors.kinetica.monitor",
+    "Inserted": "arrowtap.connectors.kinetica.monitor",
+    "MonitorStream": "arrowtap.connectors.kinetica.monitor",
+    "TableAltered": "arrowtap.connectors.kinetica.monitor",
+    "TableDropped": "arrowtap.connectors.kinetica.monitor",
+    "Updated": "arrowtap.connectors.kinetica.monitor",
+    "monitor_kinetica": "arrowtap.connectors.kinetica.monitor",
+    "sync_kinetica_monitor": "arrowtap.connectors.kinetica.monitor",
+    "CallbackKind": "arrowtap.connectors.kinetica.callbacks",
+    "KineticaTableMonitor": "arrowtap.connectors.kinetica.callbacks",
     "HarperDBCheckpoint": "arrowtap.checkpoint.harperdb",
-    "HarperDBWriteError": "arrowtap._harperdb",
-    "read_harperdb": "arrowtap._harperdb",
-    "scan_harperdb": "arrowtap._harperdb",
-    "read_harperdb_cluster_status": "arrowtap._harperdb",
-    "read_harperdb_nodes": "arrowtap._harperdb",
-    "read_harperdb_routes": "arrowtap._harperdb",
-    "write_harperdb": "arrowtap._harperdb_write",
-    "read_kinetica": "arrowtap._kinetica",
-    "scan_kinetica": "arrowtap._kinetica",
-    "read_kinetica_sql": "arrowtap._kinetica",
-    "scan_kinetica_sql": "arrowtap._kinetica",
-    "write_kinetica": "arrowtap._kinetica",
+    "HarperDBWriteError": "arrowtap.connectors.harperdb.cluster",
+    "read_harperdb": "arrowtap.connectors.harperdb.cluster",
+    "scan_harperdb": "arrowtap.connectors.harperdb.cluster",
+    "read_harperdb_cluster_status": "arrowtap.connectors.harperdb.cluster",
+    "read_harperdb_nodes": "arrowtap.connectors.harperdb.cluster",
+    "read_harperdb_routes": "arrowtap.connectors.harperdb.cluster",
+    "write_harperdb": "arrowtap.connectors.harperdb.write",
+    "read_kinetica": "arrowtap.connectors.kinetica.table",
+    "scan_kinetica": "arrowtap.connectors.kinetica.table",
+    "read_kinetica_sql": "arrowtap.connectors.kinetica.table",
+    "scan_kinetica_sql": "arrowtap.connectors.kinetica.table",
+    "write_kinetica": "arrowtap.connectors.kinetica.table",
 }
 
 __all__ = [

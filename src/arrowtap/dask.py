@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from arrowtap._archive import Channels, _channels
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.pvarchiver.samples import ArchiveSamplesSource, SamplesPartition
+from arrowtap.connectors.pvarchiver.samples import Channels, _channels
+from arrowtap.connectors.pvarchiver.samples_source import ArchiveSamplesSource, SamplesPartition
 from arrowtap.errors import InvalidArgumentError
 from arrowtap.io.dask import from_source
 from arrowtap.io.inputs import TimeLike, to_time_range
@@ -151,7 +151,7 @@ def read_kinetica(
     >>> ddf.npartitions, ddf.divisions[:2], n
     (4, (0, 24), 100)
     """
-    from arrowtap._kinetica_dask import kinetica_frame  # the kinetica extra, on demand
+    from arrowtap.connectors.kinetica.dask import kinetica_frame  # the kinetica extra, on demand
 
     return kinetica_frame(
         url,

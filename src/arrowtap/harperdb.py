@@ -27,16 +27,20 @@ from typing import Any
 
 import httpx
 
-from arrowtap._harperdb import _client
-from arrowtap._harperdb_routes import cluster_delete_routes, cluster_get_routes, cluster_set_routes
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.harperdb import clustering
-from arrowtap.connectors.harperdb.arguments import Route
-from arrowtap.connectors.harperdb.client import (
+from arrowtap.connectors.harperdb.cluster import _client
+from arrowtap.connectors.harperdb.routes import (
+    cluster_delete_routes,
+    cluster_get_routes,
+    cluster_set_routes,
+)
+from arrowtap.connectors.harperdb.wire import clustering
+from arrowtap.connectors.harperdb.wire.arguments import Route
+from arrowtap.connectors.harperdb.wire.client import (
     NotSupportedError,
     PartialOperationError,
 )
-from arrowtap.connectors.harperdb.clustering import RoutesUpdate
+from arrowtap.connectors.harperdb.wire.clustering import RoutesUpdate
 
 __all__ = [
     "NotSupportedError",
@@ -109,7 +113,7 @@ def add_node(
 
     Examples
     --------
-    >>> from arrowtap.connectors.harperdb.canned import canned_client
+    >>> from arrowtap.connectors.harperdb.wire.canned import canned_client
     >>> answer = {"message": "Successfully added 'ws://10.0.0.2:9933' to cluster but there was"
     ...           " an error updating target node: connect ECONNREFUSED 10.0.0.2:9933"}
     >>> client = canned_client({"add_node": answer})
@@ -149,7 +153,7 @@ def update_node(
 
     Examples
     --------
-    >>> from arrowtap.connectors.harperdb.canned import canned_client
+    >>> from arrowtap.connectors.harperdb.wire.canned import canned_client
     >>> client = canned_client({"update_node": {"message": "Successfully updated 'ws://n2:9933'"}})
     >>> subs = [{"database": "data", "subscribe": True, "publish": False}]
     >>> update_node("http://node1:9925", hostname="n2", subscriptions=subs, client=client)
@@ -184,7 +188,7 @@ def set_node_replication(
 
     Examples
     --------
-    >>> from arrowtap.connectors.harperdb.canned import canned_client
+    >>> from arrowtap.connectors.harperdb.wire.canned import canned_client
     >>> ok = {"message": "Successfully added 'ws://node2:9933' to cluster"}
     >>> client = canned_client({"set_node_replication": ok})
     >>> subs = [{"database": "data", "table": "t", "subscribe": True, "publish": True}]
@@ -216,7 +220,7 @@ def remove_node(
 
     Examples
     --------
-    >>> from arrowtap.connectors.harperdb.canned import canned_client
+    >>> from arrowtap.connectors.harperdb.wire.canned import canned_client
     >>> removed = {"message": "Successfully removed 'n2' from cluster"}
     >>> client = canned_client({"remove_node": removed})
     >>> remove_node("http://node1:9925", hostname="n2", client=client)
@@ -257,7 +261,7 @@ def configure_cluster(
 
     Examples
     --------
-    >>> from arrowtap.connectors.harperdb.canned import canned_client
+    >>> from arrowtap.connectors.harperdb.wire.canned import canned_client
     >>> answer = {"message": "Configure cluster complete.", "connections": [
     ...     {"node_name": "n2", "response": "Successfully added 'ws://n2:9933' to cluster"}]}
     >>> client = canned_client({"configure_cluster": answer})
@@ -294,7 +298,7 @@ def purge_stream(
 
     Examples
     --------
-    >>> from arrowtap.connectors.harperdb.canned import canned_client
+    >>> from arrowtap.connectors.harperdb.wire.canned import canned_client
     >>> refusal = (400, {"error": "Clustering must be enabled to perform this operation."})
     >>> client = canned_client({"purge_stream": refusal})
     >>> try:
@@ -322,7 +326,7 @@ def cluster_network(
 
     Examples
     --------
-    >>> from arrowtap.connectors.harperdb.canned import canned_client
+    >>> from arrowtap.connectors.harperdb.wire.canned import canned_client
     >>> client = canned_client({"cluster_network": {"nodes": [{"name": "n1"}]}})
     >>> cluster_network("http://node1:9925", client=client)["nodes"][0]["name"]
     'n1'

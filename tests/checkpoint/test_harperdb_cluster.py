@@ -18,7 +18,7 @@ import pytest
 
 import arrowtap
 from arrowtap.checkpoint import CheckpointAttributes, WriteMode, open_checkpoint
-from arrowtap.connectors.pvarchiver.samples import ArchiveSamplesSource
+from arrowtap.connectors.pvarchiver.samples_source import ArchiveSamplesSource
 from arrowtap.errors import CheckpointNotActiveError
 from arrowtap.io.sink import ParquetDatasetSink
 from arrowtap.io.sync import SyncSummary, sync

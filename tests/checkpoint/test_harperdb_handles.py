@@ -18,7 +18,7 @@ import pytest
 from arrowtap.checkpoint import Checkpoint, CheckpointAttributes, WriteMode, open_checkpoint
 from arrowtap.checkpoint.harperdb import HarperDBCheckpoint
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.harperdb.client import HarperDBClient
+from arrowtap.connectors.harperdb.wire.client import HarperDBClient
 from arrowtap.errors import (
     AuthenticationError,
     CheckpointNotActiveError,

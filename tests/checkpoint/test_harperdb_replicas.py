@@ -20,7 +20,7 @@ from arrowtap.checkpoint._harperdb import (
 )
 from arrowtap.checkpoint._replicas import Replicas, confirming_peers
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.harperdb.client import HarperDBClient
+from arrowtap.connectors.harperdb.wire.client import HarperDBClient
 from arrowtap.errors import CheckpointError, InvalidArgumentError, TransportError
 
 URL = "http://127.0.0.1:9925"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from arrowtap.connectors.finspace.model import listing, shape
+from arrowtap.connectors.finspace.wire.model import listing, shape
 
 
 def wire_ns(value: Any) -> int:

@@ -18,7 +18,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from arrowtap import _finspace as fs
+from arrowtap.connectors.finspace import listings as fs
 from arrowtap.testing.finspace import FakeFinSpace
 
 from .conftest import MODELS

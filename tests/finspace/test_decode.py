@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arrowtap.connectors.finspace import schema as schema_module
-from arrowtap.connectors.finspace.model import LISTINGS, listing, shape
-from arrowtap.connectors.finspace.schema import (
+from arrowtap.connectors.finspace.wire import schema as schema_module
+from arrowtap.connectors.finspace.wire.model import LISTINGS, listing, shape
+from arrowtap.connectors.finspace.wire.schema import (
     TIMESTAMP,
     decode_items,
     enum_array,

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from arrowtap import _finspace as fs
-from arrowtap._finspace_state import diff_schema
 from arrowtap.checkpoint import open_checkpoint
+from arrowtap.connectors.finspace import listings as fs
+from arrowtap.connectors.finspace.state import diff_schema
 from arrowtap.testing.finspace import FakeFinSpace
 
 

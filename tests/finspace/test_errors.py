@@ -7,10 +7,10 @@ import json
 import httpx
 import pytest
 
-from arrowtap import _finspace as fs
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.finspace.awserror import error_class, error_from_response
-from arrowtap.connectors.finspace.model import LISTINGS, listing, service_model
+from arrowtap.connectors.finspace import listings as fs
+from arrowtap.connectors.finspace.wire.awserror import error_class, error_from_response
+from arrowtap.connectors.finspace.wire.model import LISTINGS, listing, service_model
 from arrowtap.errors import (
     AuthenticationError,
     BadRequestError,

@@ -18,8 +18,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from arrowtap import _finspace as fs
-from arrowtap.connectors.finspace.auth import resolve_auth
+from arrowtap.connectors.finspace import listings as fs
+from arrowtap.connectors.finspace.wire.auth import resolve_auth
 from arrowtap.testing.finspace import TEST_CREDENTIALS, FakeFinSpace, environment_id
 from arrowtap.testing.finspace.sigv4 import verify
 

@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from arrowtap import _finspace as fs
-from arrowtap.connectors.finspace.model import LISTINGS, check_value, listing, shape
+from arrowtap.connectors.finspace import listings as fs
+from arrowtap.connectors.finspace.wire.model import LISTINGS, check_value, listing, shape
 from arrowtap.errors import InvalidArgumentError
 from arrowtap.testing.finspace import TEST_CREDENTIALS, World
 

@@ -8,8 +8,8 @@ from typing import Any
 import botocore.session
 import pytest
 
-from arrowtap import _finspace as fs
 from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.finspace import listings as fs
 from arrowtap.errors import InvalidArgumentError, NotFoundError, UnavailableError
 from arrowtap.testing.finspace import SESSION_CREDENTIALS, TEST_CREDENTIALS, FakeFinSpace
 from arrowtap.testing.finspace.routes import DEFAULT_PAGE_SIZE
@@ -187,7 +187,7 @@ def test_large_listing_in_pages_of_100() -> None:
 def test_source_pickles_without_live_clients(fake_finspace: FakeFinSpace) -> None:
     import pickle
 
-    from arrowtap.connectors.finspace.listing import ListingSource
+    from arrowtap.connectors.finspace.listing_source import ListingSource
 
     source = ListingSource("ListKxDatabases", **fake_finspace.options)
     part = source.partition(environmentId=fake_finspace.environment_id)

@@ -15,9 +15,9 @@ import httpx
 import pyarrow as pa
 import pytest
 
-from arrowtap import _finspace as fs
 from arrowtap.checkpoint import open_checkpoint
 from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.finspace import listings as fs
 from arrowtap.errors import BadRequestError, CheckpointError, UnavailableError
 from arrowtap.testing.finspace import FakeFinSpace
 
@@ -138,7 +138,7 @@ def test_a_stale_token_fails_loudly(tmp_path: Path) -> None:
 CHILD = textwrap.dedent(
     """
     import json, os, sys, time
-    from arrowtap import _finspace as fs
+    from arrowtap.connectors.finspace import listings as fs
     from arrowtap.testing.finspace import TEST_CREDENTIALS
     url, env, ckpt, out = sys.argv[1:5]
     reader = fs.scan_kx_clusters(env, checkpoint=ckpt, page_size=10, region="us-east-1",

@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from arrowtap import _finspace as fs
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.finspace.auth import resolve_auth
-from arrowtap.connectors.finspace.client import FinSpaceClient
-from arrowtap.connectors.finspace.listing import ListingSource
-from arrowtap.connectors.finspace.model import service_model
+from arrowtap.connectors.finspace import listings as fs
+from arrowtap.connectors.finspace.listing_source import ListingSource
+from arrowtap.connectors.finspace.wire.auth import resolve_auth
+from arrowtap.connectors.finspace.wire.client import FinSpaceClient
+from arrowtap.connectors.finspace.wire.model import service_model
 from arrowtap.errors import ArrowtapError
 from arrowtap.testing.finspace import EXPIRED_CREDENTIALS, SESSION_CREDENTIALS, FakeFinSpace
 

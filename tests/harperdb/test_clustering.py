@@ -11,7 +11,7 @@ import pytest
 
 import arrowtap as hdb
 import arrowtap.harperdb as ops
-from arrowtap.connectors.harperdb.canned import canned_client
+from arrowtap.connectors.harperdb.wire.canned import canned_client
 from arrowtap.errors import InvalidArgumentError, NotFoundError
 from arrowtap.harperdb import NotSupportedError, PartialOperationError, Route
 from arrowtap.testing.harperdb import HarperDBServer

@@ -14,12 +14,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arrowtap.connectors.harperdb.decode import records_batch
-from arrowtap.connectors.harperdb.encode import check_table, encode_records, harperdb_attributes
-from arrowtap.connectors.harperdb.layout import table_layout
-from arrowtap.connectors.harperdb.table import HarperDBTableSource
-from arrowtap.connectors.harperdb.times import ms_to_ns, ms_to_ns_array, next_after
-from arrowtap.connectors.harperdb.writer import rebatch
+from arrowtap.connectors.harperdb.table_source import HarperDBTableSource
+from arrowtap.connectors.harperdb.wire.decode import records_batch
+from arrowtap.connectors.harperdb.wire.encode import (
+    check_table,
+    encode_records,
+    harperdb_attributes,
+)
+from arrowtap.connectors.harperdb.wire.layout import table_layout
+from arrowtap.connectors.harperdb.wire.times import ms_to_ns, ms_to_ns_array, next_after
+from arrowtap.connectors.harperdb.wire.writer import rebatch
 from arrowtap.errors import DecodeError, InvalidArgumentError
 
 DYNAMIC = {

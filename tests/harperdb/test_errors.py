@@ -13,8 +13,8 @@ import pytest
 
 import arrowtap as hdb
 import arrowtap.harperdb as ops
-from arrowtap.connectors.harperdb.client import HarperDBClient
-from arrowtap.connectors.harperdb.table import HarperDBTableSource
+from arrowtap.connectors.harperdb.table_source import HarperDBTableSource
+from arrowtap.connectors.harperdb.wire.client import HarperDBClient
 from arrowtap.errors import AuthenticationError, TransportError
 from arrowtap.testing.harperdb import HarperDBServer
 

@@ -11,9 +11,9 @@ import pyarrow as pa
 import pytest
 
 import arrowtap as hdb
-from arrowtap._harperdb_reader import CHECKPOINT_NAME
 from arrowtap.checkpoint import open_checkpoint
-from arrowtap.connectors.harperdb.table import HarperDBTableSource
+from arrowtap.connectors.harperdb.checkpointed import CHECKPOINT_NAME
+from arrowtap.connectors.harperdb.table_source import HarperDBTableSource
 from arrowtap.errors import DecodeError, InvalidArgumentError, NotFoundError
 from arrowtap.testing.harperdb import HarperDBServer
 

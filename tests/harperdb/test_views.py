@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import arrowtap as hdb
-from arrowtap.connectors.harperdb.canned import canned_client
-from arrowtap.connectors.harperdb.views import (
+from arrowtap.connectors.harperdb.wire.canned import canned_client
+from arrowtap.connectors.harperdb.wire.views import (
     CLUSTER_STATUS_SCHEMA,
     NODES_SCHEMA,
     ROUTES_SCHEMA,

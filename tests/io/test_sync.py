@@ -6,8 +6,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from arrowtap.checkpoint import open_checkpoint
-from arrowtap.connectors.base import Page, Partition
 from arrowtap.errors import CheckpointError, SinkError, TransportError
+from arrowtap.io.contract import Page, Partition
 from arrowtap.io.sink import ParquetDatasetSink
 from arrowtap.io.sync import sync
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from arrowtap.connectors.kinetica.envelope import Reply, decode_response, encode_request
+from arrowtap.connectors.kinetica.wire.envelope import Reply, decode_response, encode_request
 from arrowtap.testing.kinetica import FakeKinetica
 
 Call = Callable[..., tuple[int, Reply]]

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.kinetica.client import KineticaClient, envelope_data
-from arrowtap.connectors.kinetica.cursor import Cursor, avro_long, avro_string
-from arrowtap.connectors.kinetica.envelope import (
+from arrowtap.connectors.kinetica.wire.client import KineticaClient, envelope_data
+from arrowtap.connectors.kinetica.wire.cursor import Cursor, avro_long, avro_string
+from arrowtap.connectors.kinetica.wire.envelope import (
     decode_request,
     encode_error,
     encode_response,

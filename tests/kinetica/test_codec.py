@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arrowtap.connectors.kinetica import codec
-from arrowtap.connectors.kinetica.types import BASE_TYPES, KineticaColumn, KineticaType
-from arrowtap.connectors.kinetica.values import wire_schema
+from arrowtap.connectors.kinetica.wire import codec
+from arrowtap.connectors.kinetica.wire.types import BASE_TYPES, KineticaColumn, KineticaType
+from arrowtap.connectors.kinetica.wire.values import wire_schema
 from arrowtap.errors import DecodeError, InvalidArgumentError
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)

@@ -10,9 +10,9 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 
-from arrowtap.connectors.kinetica import codec
-from arrowtap.connectors.kinetica.types import KineticaType, format_type
-from arrowtap.connectors.kinetica.values import arrow_to_wire
+from arrowtap.connectors.kinetica.wire import codec
+from arrowtap.connectors.kinetica.wire.types import KineticaType, format_type
+from arrowtap.connectors.kinetica.wire.values import arrow_to_wire
 
 from .test_types_values import batches
 

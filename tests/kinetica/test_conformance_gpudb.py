@@ -15,7 +15,7 @@ import pytest
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from arrowtap.connectors.kinetica.endpoints import ENDPOINTS, GPUDB_RESPONSE
+from arrowtap.connectors.kinetica.wire.endpoints import ENDPOINTS, GPUDB_RESPONSE
 from arrowtap.testing.kinetica import FakeKinetica
 
 gpudb = pytest.importorskip("gpudb")

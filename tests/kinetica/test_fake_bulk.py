@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arrowtap.connectors.kinetica.envelope import decode_response, encode_request
-from arrowtap.connectors.kinetica.types import KineticaColumn, KineticaType
+from arrowtap.connectors.kinetica.wire.envelope import decode_response, encode_request
+from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType
 from arrowtap.testing.kinetica import FakeKinetica
 from arrowtap.testing.kinetica.__main__ import BENCH_COLUMNS, bench_table
 from arrowtap.testing.kinetica.bulk import encode_framed

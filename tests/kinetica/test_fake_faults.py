@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from arrowtap.connectors.kinetica.envelope import decode_response, encode_request
+from arrowtap.connectors.kinetica.wire.envelope import decode_response, encode_request
 from arrowtap.testing.kinetica import FakeKinetica, Faults
 
 BODY = encode_request("/has/table", {"table_name": "t"})

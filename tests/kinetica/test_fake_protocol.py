@@ -8,8 +8,8 @@ import json
 import httpx
 import pytest
 
-from arrowtap.connectors.kinetica.endpoints import ENDPOINTS, avro_type, endpoint
-from arrowtap.connectors.kinetica.envelope import (
+from arrowtap.connectors.kinetica.wire.endpoints import ENDPOINTS, avro_type, endpoint
+from arrowtap.connectors.kinetica.wire.envelope import (
     decode_request,
     decode_response,
     encode_error,
@@ -65,7 +65,7 @@ def test_decode_response_ignores_bytes_appended_by_newer_servers() -> None:
 
     import fastavro
 
-    from arrowtap.connectors.kinetica.endpoints import GPUDB_RESPONSE
+    from arrowtap.connectors.kinetica.wire.endpoints import GPUDB_RESPONSE
 
     inner = decode_response("/has/table", encode_response("/has/table", {"table_name": "t"}))
     out = io.BytesIO()

@@ -61,7 +61,7 @@ def test_limit_end_of_set_is_capped_by_max_page() -> None:
         fake.insert("t", [{"i": i} for i in range(25)])
         import httpx
 
-        from arrowtap.connectors.kinetica.envelope import decode_response, encode_request
+        from arrowtap.connectors.kinetica.wire.envelope import decode_response, encode_request
 
         for limit, expected in ((-9999, 10), (100, 10), (3, 3), (0, 0)):
             body = encode_request("/get/records", {"table_name": "t", "offset": 20, "limit": limit})
@@ -342,7 +342,7 @@ def test_update_checks_values_and_keys_and_inserts_unmatched(call, people: FakeK
     ],
 )
 def test_column_value_checks(base: str, prop: str, good: list[Any], bad: list[Any]) -> None:
-    from arrowtap.connectors.kinetica.types import KineticaColumn, KineticaType
+    from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType
     from arrowtap.testing.kinetica.validate import row_checker
 
     check = row_checker(KineticaType((KineticaColumn("c", base, (prop,)),)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from arrowtap.connectors.kinetica.types import parse_type
+from arrowtap.connectors.kinetica.wire.types import parse_type
 from arrowtap.testing.kinetica import FakeKinetica
 
 DEFINITION = json.dumps(

@@ -9,8 +9,8 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from arrowtap._kinetica_callbacks import CallbackKind, KineticaTableMonitor
-from arrowtap._kinetica_monitor import (
+from arrowtap.connectors.kinetica.callbacks import CallbackKind, KineticaTableMonitor
+from arrowtap.connectors.kinetica.monitor import (
     DecodeFailed,
     Deleted,
     Inserted,
@@ -20,7 +20,7 @@ from arrowtap._kinetica_monitor import (
     Updated,
     monitor_kinetica,
 )
-from arrowtap.connectors.kinetica.client import KineticaClient
+from arrowtap.connectors.kinetica.wire.client import KineticaClient
 from arrowtap.errors import AuthenticationError, DecodeError, InvalidArgumentError, NotFoundError
 from arrowtap.testing.kinetica import FakeKinetica
 

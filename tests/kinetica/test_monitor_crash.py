@@ -26,7 +26,7 @@ COLUMNS = [
 ]
 SUBSCRIBER = """
 import sys
-from arrowtap._kinetica_monitor import sync_kinetica_monitor
+from arrowtap.connectors.kinetica.monitor import sync_kinetica_monitor
 url, zmq_url, out = sys.argv[1:4]
 summary = sync_kinetica_monitor(url, "t", to=out, increasing_column="id",
                                 stop_when_idle=float(sys.argv[4]), monitor_url=zmq_url)

@@ -10,19 +10,24 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from arrowtap._kinetica_monitor import CHECKPOINT_NAME, Inserted, MonitorStream, monitor_kinetica
 from arrowtap.checkpoint import open_checkpoint
-from arrowtap.connectors.kinetica.client import KineticaClient
-from arrowtap.connectors.kinetica.follow import (
+from arrowtap.connectors.kinetica.monitor import (
+    CHECKPOINT_NAME,
+    Inserted,
+    MonitorStream,
+    monitor_kinetica,
+)
+from arrowtap.connectors.kinetica.monitor_state import monitor_key
+from arrowtap.connectors.kinetica.wire.client import KineticaClient
+from arrowtap.connectors.kinetica.wire.follow import (
     Gaps,
     fresh,
     gap_expression,
     read_count,
     sort_rows,
 )
-from arrowtap.connectors.kinetica.incremental import KeyOrder
-from arrowtap.connectors.kinetica.monitor_state import monitor_key
-from arrowtap.connectors.kinetica.types import KineticaColumn
+from arrowtap.connectors.kinetica.wire.incremental import KeyOrder
+from arrowtap.connectors.kinetica.wire.types import KineticaColumn
 from arrowtap.errors import DecodeError
 from arrowtap.testing.kinetica import FakeKinetica
 

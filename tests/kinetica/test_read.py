@@ -10,9 +10,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from arrowtap._kinetica import read_kinetica, scan_kinetica
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.kinetica.reader import TableSource
+from arrowtap.connectors.kinetica.table import read_kinetica, scan_kinetica
+from arrowtap.connectors.kinetica.table_source import TableSource
 from arrowtap.errors import (
     AuthenticationError,
     BadRequestError,

@@ -7,11 +7,11 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from arrowtap._kinetica import read_kinetica, scan_kinetica
 from arrowtap.checkpoint import open_checkpoint
-from arrowtap.connectors.kinetica.incremental import KeyOrder
-from arrowtap.connectors.kinetica.reader import TableSource
-from arrowtap.connectors.kinetica.types import KineticaColumn
+from arrowtap.connectors.kinetica.table import read_kinetica, scan_kinetica
+from arrowtap.connectors.kinetica.table_source import TableSource
+from arrowtap.connectors.kinetica.wire.incremental import KeyOrder
+from arrowtap.connectors.kinetica.wire.types import KineticaColumn
 from arrowtap.errors import InvalidArgumentError, ProtocolError
 from arrowtap.testing.kinetica import FakeKinetica
 

@@ -7,9 +7,9 @@ import pyarrow as pa
 import pytest
 
 from arrowtap import dask as atdask
-from arrowtap._kinetica import read_kinetica_sql, scan_kinetica_sql
-from arrowtap.connectors.kinetica.pages import dynamic_type
-from arrowtap.connectors.kinetica.sql import SqlSource
+from arrowtap.connectors.kinetica.sql_source import SqlSource
+from arrowtap.connectors.kinetica.table import read_kinetica_sql, scan_kinetica_sql
+from arrowtap.connectors.kinetica.wire.pages import dynamic_type
 from arrowtap.errors import BadRequestError, InvalidArgumentError, NotFoundError
 from arrowtap.testing.kinetica import FakeKinetica
 

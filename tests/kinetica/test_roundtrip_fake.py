@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arrowtap._kinetica import read_kinetica, scan_kinetica, scan_kinetica_sql
-from arrowtap._kinetica_write import write_kinetica
-from arrowtap.connectors.kinetica.schema import from_arrow_schema, to_arrow_schema
-from arrowtap.connectors.kinetica.types import KineticaColumn, KineticaType
-from arrowtap.connectors.kinetica.values import arrow_to_wire
+from arrowtap.connectors.kinetica.table import read_kinetica, scan_kinetica, scan_kinetica_sql
+from arrowtap.connectors.kinetica.wire.schema import from_arrow_schema, to_arrow_schema
+from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType
+from arrowtap.connectors.kinetica.wire.values import arrow_to_wire
+from arrowtap.connectors.kinetica.write import write_kinetica
 from arrowtap.testing.kinetica import FakeKinetica
 
 from .test_types_values import batches

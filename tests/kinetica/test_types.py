@@ -11,14 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arrowtap.connectors.kinetica.schema import (
+from arrowtap.connectors.kinetica.wire.schema import (
     PROPERTIES_KEY,
     accepts,
     arrow_type,
     from_arrow_schema,
     to_arrow_schema,
 )
-from arrowtap.connectors.kinetica.types import (
+from arrowtap.connectors.kinetica.wire.types import (
     KineticaColumn,
     KineticaType,
     format_type,

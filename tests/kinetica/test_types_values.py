@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arrowtap.connectors.kinetica.schema import from_arrow_schema, to_arrow_schema
-from arrowtap.connectors.kinetica.types import KineticaColumn, KineticaType, format_type
-from arrowtap.connectors.kinetica.values import arrow_to_wire, wire_schema, wire_to_arrow
+from arrowtap.connectors.kinetica.wire.schema import from_arrow_schema, to_arrow_schema
+from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType, format_type
+from arrowtap.connectors.kinetica.wire.values import arrow_to_wire, wire_schema, wire_to_arrow
 from arrowtap.errors import DecodeError, InvalidArgumentError
 
 from .test_types import kinetica_types

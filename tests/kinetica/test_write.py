@@ -8,11 +8,11 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from arrowtap._kinetica import read_kinetica
-from arrowtap._kinetica_write import write_kinetica
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.kinetica.client import KineticaClient
-from arrowtap.connectors.kinetica.writer import KineticaInsertError, to_wire, write
+from arrowtap.connectors.kinetica.table import read_kinetica
+from arrowtap.connectors.kinetica.wire.client import KineticaClient
+from arrowtap.connectors.kinetica.wire.writer import KineticaInsertError, to_wire, write
+from arrowtap.connectors.kinetica.write import write_kinetica
 from arrowtap.errors import (
     AuthenticationError,
     InvalidArgumentError,

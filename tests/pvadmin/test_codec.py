@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arrowtap.connectors.pvarchiver.admin_codec import decode_name, encode_name
+from arrowtap.connectors.pvarchiver.wire.admin_codec import decode_name, encode_name
 from arrowtap.testing.pvarchiver.admin_routes import custom_decode
 
 EXAMPLES = [

@@ -7,8 +7,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from arrowtap._pvadmin import export_pv_config, import_pv_config, read_pv_channels
-from arrowtap.connectors.pvarchiver import admin_tables
+from arrowtap.connectors.pvarchiver.admin import (
+    export_pv_config,
+    import_pv_config,
+    read_pv_channels,
+)
+from arrowtap.connectors.pvarchiver.wire import admin_tables
 from arrowtap.errors import (
     AuthenticationError,
     BadRequestError,

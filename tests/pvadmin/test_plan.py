@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from arrowtap.connectors.pvarchiver.admin_commands import COMMAND_TYPES, ChannelConfig
-from arrowtap.connectors.pvarchiver.admin_desired import desired_channels
-from arrowtap.connectors.pvarchiver.admin_writer import PlannedCommand, plan_commands
+from arrowtap.connectors.pvarchiver.wire.admin_commands import COMMAND_TYPES, ChannelConfig
+from arrowtap.connectors.pvarchiver.wire.admin_desired import desired_channels
+from arrowtap.connectors.pvarchiver.wire.admin_writer import PlannedCommand, plan_commands
 from arrowtap.errors import InvalidArgumentError
 
 A = "7cf8f393-cd00-46ae-9343-53e9cb5793fd"

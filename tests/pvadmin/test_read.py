@@ -9,14 +9,14 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from arrowtap._pvadmin import (
+from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.pvarchiver.admin import (
     read_pv_channel,
     read_pv_channels,
     read_pv_cluster_status,
     read_pv_server_status,
 )
-from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.pvarchiver import admin_tables
+from arrowtap.connectors.pvarchiver.wire import admin_tables
 from arrowtap.errors import (
     ChannelNotFoundError,
     DecodeError,

@@ -12,9 +12,13 @@ import httpx
 import pandas as pd
 import pytest
 
-from arrowtap._pvadmin import import_pv_config, read_pv_cluster_status, write_channel_configs
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.pvarchiver import admin, admin_endpoints
+from arrowtap.connectors.pvarchiver.admin import (
+    import_pv_config,
+    read_pv_cluster_status,
+    write_channel_configs,
+)
+from arrowtap.connectors.pvarchiver.wire import admin, admin_endpoints
 from arrowtap.errors import ArrowtapError
 from arrowtap.testing.pvarchiver import FakeArchiver
 from arrowtap.testing.pvarchiver.admin_state import THIS_SERVER_ID, ChannelConfig

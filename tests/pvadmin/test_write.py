@@ -9,9 +9,13 @@ import httpx
 import pandas as pd
 import pytest
 
-from arrowtap._pvadmin import read_pv_channel, read_pv_channels, write_channel_configs
-from arrowtap.connectors.pvarchiver import admin, admin_endpoints
-from arrowtap.connectors.pvarchiver.admin_writer import WRITE_RESULT_SCHEMA
+from arrowtap.connectors.pvarchiver.admin import (
+    read_pv_channel,
+    read_pv_channels,
+    write_channel_configs,
+)
+from arrowtap.connectors.pvarchiver.wire import admin, admin_endpoints
+from arrowtap.connectors.pvarchiver.wire.admin_writer import WRITE_RESULT_SCHEMA
 from arrowtap.errors import (
     AuthenticationError,
     BadRequestError,

@@ -5,7 +5,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from arrowtap.connectors.pvarchiver.schema import SAMPLE_SCHEMA
+from arrowtap.connectors.pvarchiver.wire.schema import SAMPLE_SCHEMA
 
 END = 2**62
 

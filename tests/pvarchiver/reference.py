@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from arrowtap.connectors.pvarchiver.schema import (
+from arrowtap.connectors.pvarchiver.wire.schema import (
     LEVELS,
     META_TYPES,
     QUALITIES,
@@ -249,7 +249,7 @@ def normalized(value: Any) -> Any:
 
 def assert_agree(body: bytes, channel: str = "ch") -> bool:
     """Checks that the compiled decoder and the reference agree on body; True if it decodes."""
-    from arrowtap.connectors.pvarchiver.decode import decode_samples
+    from arrowtap.connectors.pvarchiver.wire.decode import decode_samples
     from arrowtap.errors import DecodeError
 
     try:

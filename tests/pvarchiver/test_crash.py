@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import arrowtap
-from arrowtap._archive import checkpoint_name
+from arrowtap.connectors.pvarchiver.samples import checkpoint_name
 from arrowtap.io.crashpoints import CRASHPOINTS
 from arrowtap.io.sink import partition_dirname
 

@@ -7,9 +7,9 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from arrowtap.connectors.pvarchiver import _jsonv1
-from arrowtap.connectors.pvarchiver.decode import SampleDecoder, decode_samples
-from arrowtap.connectors.pvarchiver.schema import (
+from arrowtap.connectors.pvarchiver.wire import _jsonv1
+from arrowtap.connectors.pvarchiver.wire.decode import SampleDecoder, decode_samples
+from arrowtap.connectors.pvarchiver.wire.schema import (
     LEVELS,
     META_TYPES,
     QUALITIES,

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from arrowtap.connectors.pvarchiver.decode import SampleDecoder, decode_samples
+from arrowtap.connectors.pvarchiver.wire.decode import SampleDecoder, decode_samples
 from arrowtap.errors import DecodeError
 
 from .reference import RefError, assert_agree, normalized, reference_decode, table_rows

@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from arrowtap.connectors.pvarchiver.decode import SampleDecoder
-from arrowtap.connectors.pvarchiver.schema import LEVELS, QUALITIES, TYPES
+from arrowtap.connectors.pvarchiver.wire.decode import SampleDecoder
+from arrowtap.connectors.pvarchiver.wire.schema import LEVELS, QUALITIES, TYPES
 
 from .reference import assert_agree, normalized, table_rows
 from .test_decode import MANUAL_BODY, SERVER_BODY

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import arrowtap
-from arrowtap._archive import checkpoint_name
+from arrowtap.connectors.pvarchiver.samples import checkpoint_name
 from arrowtap.testing.pvarchiver import Faults
 
 from .conftest import END, dataset, same_rows, sorted_table

@@ -1,6 +1,6 @@
 import pytest
 
-from arrowtap.connectors.pvarchiver.archive import archive_base_url, name_path
+from arrowtap.connectors.pvarchiver.wire.archive import archive_base_url, name_path
 from arrowtap.errors import InvalidArgumentError
 
 

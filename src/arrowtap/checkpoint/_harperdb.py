@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from arrowtap.connectors.harperdb.client import HarperDBClient
+from arrowtap.connectors.harperdb.wire.client import HarperDBClient
 from arrowtap.errors import (
     BadRequestError,
     CheckpointError,

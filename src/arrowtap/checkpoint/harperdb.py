@@ -66,7 +66,7 @@ from arrowtap.checkpoint._harperdb import (
 from arrowtap.checkpoint._replicas import Replicas
 from arrowtap.checkpoint.api import Checkpoint, CheckpointAttributes
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.harperdb.client import HarperDBClient
+from arrowtap.connectors.harperdb.wire.client import HarperDBClient
 from arrowtap.errors import (
     ArrowtapError,
     CheckpointError,

@@ -11,7 +11,7 @@ from arrowtap.checkpoint.api import Checkpoint, CheckpointAttributes
 from arrowtap.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
-    from arrowtap.connectors.harperdb.client import HarperDBClient
+    from arrowtap.connectors.harperdb.wire.client import HarperDBClient
 
 __all__ = ["CheckpointLike", "open_checkpoint", "opened"]
 
@@ -29,7 +29,7 @@ def open_checkpoint(
     location : str, os.PathLike or HarperDBClient
         A filesystem path: an SQLite file (see :class:`~arrowtap.checkpoint.SQLiteCheckpoint`).
         ``harperdb+http(s)://[user:password@]host:port[/database]`` or a
-        :class:`~arrowtap.connectors.harperdb.client.HarperDBClient`: records of a
+        :class:`~arrowtap.connectors.harperdb.wire.client.HarperDBClient`: records of a
         HarperDB database shared by many machines (see
         :class:`~arrowtap.checkpoint.harperdb.HarperDBCheckpoint`).
     name : str
@@ -62,7 +62,7 @@ def open_checkpoint(
         return SQLiteCheckpoint(location, name, attributes, **options)
     # Imported here: HarperDB needs the HTTP stack, SQLite users do not.
     from arrowtap.checkpoint.harperdb import HarperDBCheckpoint
-    from arrowtap.connectors.harperdb.client import HarperDBClient
+    from arrowtap.connectors.harperdb.wire.client import HarperDBClient
 
     if not isinstance(location, str | HarperDBClient):
         raise TypeError(

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowtap.connectors.base import Partition, Source
+from arrowtap.io.contract import Partition, Source
 from arrowtap.io.frames import empty_frame, to_pandas
 from arrowtap.io.stream import iter_pages
 

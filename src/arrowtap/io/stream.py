@@ -16,8 +16,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pyarrow as pa
 
-from arrowtap.connectors.base import Offset, Page, Partition, Source
 from arrowtap.errors import InvalidArgumentError
+from arrowtap.io.contract import Offset, Page, Partition, Source
 
 __all__ = ["iter_pages", "scan"]
 

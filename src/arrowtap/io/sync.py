@@ -20,8 +20,8 @@ from typing import Protocol
 import pyarrow as pa
 
 from arrowtap.checkpoint import Checkpoint
-from arrowtap.connectors.base import Page, Partition, Source
 from arrowtap.errors import CheckpointError, InvalidArgumentError
+from arrowtap.io.contract import Page, Partition, Source
 from arrowtap.io.crashpoints import crashpoint
 
 __all__ = ["PartitionSummary", "Sink", "SyncSummary", "sync"]

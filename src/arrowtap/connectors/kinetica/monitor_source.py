@@ -1,7 +1,7 @@
 """A Kinetica table monitor as a source: the inserted rows, page by page, with their offsets.
 
 :class:`MonitorSource` follows the ``Source`` contract of
-:mod:`arrowtap.connectors.base`, so the sync runner copies a monitored table into a
+:mod:`arrowtap.io.contract`, so the sync runner copies a monitored table into a
 dataset exactly once: each page is the rows of one insert (or of one read of the
 table, for the rows the monitor missed), and its offset is the last value of the
 increasing column delivered, from which a new run back-fills before it follows the
@@ -23,17 +23,20 @@ import pyarrow as pa
 import zmq
 
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.base import Offset, OffsetStore, Page, Partition
+from arrowtap.connectors.kinetica.monitor_state import (
+    MonitorState,
+    check_settings,
+    monitor_key,
+)
+from arrowtap.connectors.kinetica.monitor_stream import MonitorStream
+from arrowtap.connectors.kinetica.wire import tables
+from arrowtap.connectors.kinetica.wire.client import SYSTEM, KineticaClient, LazyClient
+from arrowtap.connectors.kinetica.wire.follow import Inserted, TableAltered, TableDropped
+from arrowtap.connectors.kinetica.wire.incremental import key_order
+from arrowtap.connectors.kinetica.wire.monitor import monitor_url_of
+from arrowtap.connectors.kinetica.wire.schema import to_arrow_schema
 from arrowtap.errors import InvalidArgumentError, ProtocolError
-
-from . import tables
-from .client import SYSTEM, KineticaClient, LazyClient
-from .follow import Inserted, TableAltered, TableDropped
-from .incremental import key_order
-from .monitor import monitor_url_of
-from .monitor_state import MonitorState, check_settings, monitor_key
-from .monitor_stream import MonitorStream
-from .schema import to_arrow_schema
+from arrowtap.io.contract import Offset, OffsetStore, Page, Partition
 
 __all__ = ["MonitorSource"]
 
@@ -60,7 +63,7 @@ class MonitorSource(LazyClient):
     inactivity_timeout, monitor_url, page_size, zmq_context
         As for :func:`arrowtap.monitor_kinetica`.
     username, password, token, client, retry
-        As for :class:`~arrowtap.connectors.kinetica.client.KineticaClient`.
+        As for :class:`~arrowtap.connectors.kinetica.wire.client.KineticaClient`.
 
     Examples
     --------

@@ -14,11 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from arrowtap.connectors._http import redact
-from arrowtap.connectors.base import OffsetStore
+from arrowtap.connectors.kinetica.wire.client import SYSTEM
+from arrowtap.connectors.kinetica.wire.monitor import EVENTS
 from arrowtap.errors import InvalidArgumentError
-
-from .client import SYSTEM
-from .monitor import EVENTS
+from arrowtap.io.contract import OffsetStore
 
 __all__ = ["DECODE_FAILURE_MODES", "MonitorState", "check_settings", "monitor_key"]
 

@@ -5,7 +5,7 @@ an increasing column, it reads from the table every row after the offset (what
 happened while nobody listened); then it follows the monitor. Each batch of waiting
 messages is decoded a message at a time into Arrow columns; rows at or before the
 offset are dropped, and rows the monitor missed are asked of the table and delivered
-before the message they precede (:mod:`~arrowtap.connectors.kinetica.follow`). After
+before the message they precede (:mod:`~arrowtap.connectors.kinetica.wire.follow`). After
 ``inactivity_timeout`` seconds without a message it checks that the table still exists
 (:class:`~.follow.TableDropped` ends the stream), whether its type changed
 (:class:`~.follow.TableAltered`), and reads the rows after the offset (a last message
@@ -27,12 +27,11 @@ from typing import Any
 import pyarrow as pa
 import zmq
 
-from arrowtap.errors import DecodeError, InvalidArgumentError, NotFoundError
-
-from . import tables
-from .client import SYSTEM, KineticaClient
-from .codec import decode_list
-from .follow import (
+from arrowtap.connectors.kinetica.monitor_state import MonitorState, check_settings
+from arrowtap.connectors.kinetica.wire import tables
+from arrowtap.connectors.kinetica.wire.client import SYSTEM, KineticaClient
+from arrowtap.connectors.kinetica.wire.codec import decode_list
+from arrowtap.connectors.kinetica.wire.follow import (
     DecodeFailed,
     Deleted,
     Gaps,
@@ -47,11 +46,11 @@ from .follow import (
     read_count,
     sort_rows,
 )
-from .incremental import KeyOrder, key_order
-from .monitor import EVENTS, MonitorConnection, read_sorted
-from .monitor_state import MonitorState, check_settings
-from .schema import to_arrow_schema
-from .values import wire_to_arrow
+from arrowtap.connectors.kinetica.wire.incremental import KeyOrder, key_order
+from arrowtap.connectors.kinetica.wire.monitor import EVENTS, MonitorConnection, read_sorted
+from arrowtap.connectors.kinetica.wire.schema import to_arrow_schema
+from arrowtap.connectors.kinetica.wire.values import wire_to_arrow
+from arrowtap.errors import DecodeError, InvalidArgumentError, NotFoundError
 
 __all__ = ["MonitorStream"]
 

@@ -1,213 +1,299 @@
-"""Administrative API of the Cassandra PV Archiver (port 4812): requests and error translation.
-
-Reads (GET) carry no credentials at all: the server needs none, and rejects
-wrong ones even on reads. The two modifying requests (POST) send HTTP Basic
-credentials pre-emptively, since the server answers a missing or wrong
-``Authorization`` with a 403 and no challenge. POSTs are not retried once
-sent (a command may have run); only failures to connect are.
-
-A 500 from a POST is not an error of the request: it carries the results of
-every command (or channel), some of which failed, and is returned as such.
-400 (malformed), 403 (credentials), 404 and 503 (database) are raised as
-:class:`BadRequestError`, :class:`AuthenticationError`, :class:`NotFoundError`
-and :class:`UnavailableError`. Credentials never appear in messages or reprs.
-"""
+"""Public functions for the Cassandra PV Archiver's administrative API (port 4812)."""
 
 from __future__ import annotations
 
-import json
-import time
-import uuid
-from collections.abc import Mapping
-from typing import Any
+import os
+from pathlib import Path
 
 import httpx
+import pandas as pd
 
-from arrowtap.connectors._http import (
-    HttpSession,
-    RetryPolicy,
-    api_base_url,
-    decode_json_body,
-    redact,
-    status_error,
-)
-from arrowtap.errors import (
-    AuthenticationError,
-    BadRequestError,
-    InvalidArgumentError,
-    ProtocolError,
-    ServerError,
-    TransportError,
-    UnavailableError,
-)
+from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.pvarchiver.admin_write import ServerId, write_channel_configs
+from arrowtap.connectors.pvarchiver.wire import admin, admin_endpoints, admin_tables
+from arrowtap.errors import InvalidArgumentError
+from arrowtap.io.frames import to_pandas
 
 __all__ = [
-    "API_PATH",
-    "SYSTEM",
-    "Credentials",
-    "admin_base_url",
-    "get_json",
-    "open_admin_session",
-    "post_json",
-    "server_id_str",
+    "export_pv_config",
+    "import_pv_config",
+    "read_pv_channel",
+    "read_pv_channels",
+    "read_pv_cluster_status",
+    "read_pv_server_status",
+    "write_channel_configs",
 ]
 
-API_PATH = "/admin/api/1.0"
-SYSTEM = "pvarchiver-admin"
-_NO_AUTH = httpx.Auth()  # the base class sends the request as it is
 
+def read_pv_channels(
+    url: str,
+    server_id: ServerId | None = None,
+    *,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> pd.DataFrame:
+    """Read the archiver's channel configurations: of the whole cluster, or of one server.
 
-class Credentials:
-    """A user name and password for the modifying requests; the password never shows.
+    Parameters
+    ----------
+    url : str
+        The administrative API, e.g. ``http://archiver:4812``.
+    server_id : str or uuid.UUID, optional
+        A server of the cluster: its channels with their full configuration and
+        status. Default: every channel of the cluster, in summary.
+    client : httpx.Client, optional
+        Your own client (not closed); reads send no credentials, even if it has some.
+    retry : RetryPolicy, optional
+        Retry budget and backoff.
 
-    Examples
-    --------
-    >>> Credentials("admin", "s3cret")
-    Credentials(username='admin', password=***)
-    """
-
-    __slots__ = ("_password", "username")
-
-    def __init__(self, username: str, password: str) -> None:
-        if not isinstance(username, str) or not isinstance(password, str):
-            raise InvalidArgumentError(f"{SYSTEM}: username and password must be str")
-        self.username = username
-        self._password = password
-
-    def __repr__(self) -> str:
-        return f"Credentials(username={self.username!r}, password=***)"
-
-    def auth(self) -> httpx.BasicAuth:
-        """The httpx Basic authentication of these credentials."""
-        return httpx.BasicAuth(self.username, self._password)
-
-
-def admin_base_url(url: str) -> str:
-    """Normalise a server URL to the base of the administrative API.
-
-    Examples
-    --------
-    >>> admin_base_url("http://archiver:4812")
-    'http://archiver:4812/admin/api/1.0'
-    >>> admin_base_url("http://archiver:4812/admin/api/1.0/")
-    'http://archiver:4812/admin/api/1.0'
-    """
-    base, parsed = api_base_url(url, API_PATH, SYSTEM)
-    if parsed.userinfo:
-        raise InvalidArgumentError(
-            f"{SYSTEM}: put no credentials in the url {redact(url)!r}: reads need none; "
-            "pass username= and password= to the functions that modify"
-        )
-    return base
-
-
-def server_id_str(server_id: object) -> str:
-    """Check a server ID (a UUID or its text) and return its canonical text.
+    Returns
+    -------
+    pandas.DataFrame
+        One row per channel, sorted by name. For the cluster: ``channel``,
+        ``server_id``, ``server_name``, ``control_system_type``,
+        ``control_system_name``, ``decimation_levels`` (list of seconds, 0 =
+        raw), ``channel_data_id``. For one server, the columns of
+        :func:`read_pv_channel` (``server_name`` null: the server does not send
+        it there); ``attrs["status_available"]`` tells whether the status
+        columns could be filled (the server is online).
 
     Examples
     --------
-    >>> server_id_str("7CF8F393-CD00-46AE-9343-53E9CB5793FD")
-    '7cf8f393-cd00-46ae-9343-53e9cb5793fd'
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver(admin=True) as fake:
+    ...     cluster = read_pv_channels(fake.admin_url)
+    ...     mine = read_pv_channels(fake.admin_url, fake.server_id)
+    >>> "root:ai1" in set(cluster["channel"]), str(mine["total_samples_written"].dtype)
+    (True, 'Int64')
     """
-    if isinstance(server_id, uuid.UUID):
-        return str(server_id)
-    if isinstance(server_id, str):
-        try:
-            return str(uuid.UUID(server_id))
-        except ValueError:
-            pass
-    raise InvalidArgumentError(f"{SYSTEM}: server_id must be a UUID, got {server_id!r}")
+    with admin.open_admin_session(url, client, retry) as session:
+        if server_id is None:
+            items, _ = admin_endpoints.list_channels(session)
+            return to_pandas(admin_tables.channel_table(items))
+        sid = admin.server_id_str(server_id)
+        items, available = admin_endpoints.list_channels(session, sid)
+        frame = to_pandas(admin_tables.channel_detail_table(items, sid))
+        frame.attrs["status_available"] = available
+        return frame
 
 
-def open_admin_session(
-    url: str, client: httpx.Client | None = None, retry: RetryPolicy | None = None
-) -> HttpSession:
-    """An HTTP session on the administrative API of the server at ``url``."""
-    return HttpSession(
-        admin_base_url(url),
-        system=SYSTEM,
-        client=client,
-        retry=retry,
-        headers={"Accept": "application/json"},
+def read_pv_channel(
+    url: str,
+    name: str,
+    server_id: ServerId | None = None,
+    *,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> pd.DataFrame:
+    """Read one channel's configuration and status (a one-row frame).
+
+    Parameters
+    ----------
+    url, client, retry
+        As in :func:`read_pv_channels`.
+    name : str
+        The exact channel name.
+    server_id : str or uuid.UUID, optional
+        Only if the channel belongs to this server (else :class:`ChannelNotFoundError`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``channel``, ``server_id``, ``server_name``, ``control_system_type``,
+        ``control_system_name``, ``enabled``, ``decimation_levels`` (list),
+        ``retention`` (map of decimation period to retention, seconds, 0 =
+        forever), ``options`` (map), ``state`` (lower case, e.g. ``ok``),
+        ``error_message``, ``total_samples_dropped``,
+        ``total_samples_skipped_back``, ``total_samples_written`` (Int64; the
+        status is null when the owning server is offline), ``channel_data_id``.
+
+    Raises
+    ------
+    ChannelNotFoundError
+        No such channel (on that server).
+
+    Examples
+    --------
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver(admin=True) as fake:
+    ...     row = read_pv_channel(fake.admin_url, "retention:ai").iloc[0]
+    >>> row["state"], row["decimation_levels"], dict(row["retention"])
+    ('ok', [0, 30, 900], {0: 1800, 30: 7200, 900: 0})
+    """
+    sid = None if server_id is None else admin.server_id_str(server_id)
+    with admin.open_admin_session(url, client, retry) as session:
+        item = admin_endpoints.get_channel(session, name, sid)
+    return to_pandas(admin_tables.channel_detail_table([item]))
+
+
+def read_pv_cluster_status(
+    url: str, *, client: httpx.Client | None = None, retry: RetryPolicy | None = None
+) -> pd.DataFrame:
+    """Read the status of every server of the cluster.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``server_id``, ``server_name``, ``online``, ``last_online_time``
+        (``datetime64[ms, UTC]``).
+
+    Examples
+    --------
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver(admin=True) as fake:
+    ...     df = read_pv_cluster_status(fake.admin_url)
+    >>> df["online"].tolist(), str(df["last_online_time"].dtype)
+    ([True, False], 'datetime64[ms, UTC]')
+    """
+    with admin.open_admin_session(url, client, retry) as session:
+        servers = admin_endpoints.get_cluster_status(session)
+    return to_pandas(admin_tables.cluster_status_table(servers))
+
+
+def read_pv_server_status(
+    url: str, *, client: httpx.Client | None = None, retry: RetryPolicy | None = None
+) -> pd.DataFrame:
+    """Read the status of the server at ``url`` (a one-row frame).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``server_id``, ``server_name``, ``server_online``,
+        ``server_last_online_time`` (ms precision, UTC; the epoch if never
+        online), ``cassandra_cluster_name``, ``cassandra_keyspace_name``,
+        ``cassandra_error``, ``channels_total``, ``channels_disconnected``,
+        ``channels_error``, ``total_samples_written``,
+        ``total_samples_dropped`` (Int64; counters restart with the server).
+
+    Examples
+    --------
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver(admin=True) as fake:
+    ...     status = read_pv_server_status(fake.admin_url).iloc[0]
+    >>> bool(status["server_online"]), int(status["channels_disconnected"])
+    (True, 1)
+    """
+    with admin.open_admin_session(url, client, retry) as session:
+        status = admin_endpoints.get_server_status(session)
+    return to_pandas(admin_tables.server_status_table(status))
+
+
+def export_pv_config(
+    url: str,
+    server_id: ServerId,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> bytes:
+    r"""Export a server's channel configuration file (XML, as the archiver writes it).
+
+    Parameters
+    ----------
+    url, client, retry
+        As in :func:`read_pv_channels`.
+    server_id : str or uuid.UUID
+        The server whose configuration is exported.
+    path : str or os.PathLike, optional
+        Also write the file there.
+
+    Returns
+    -------
+    bytes
+        The XML file (UTF-8, CRLF line ends), which :func:`import_pv_config` takes back.
+
+    Examples
+    --------
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver(admin=True) as fake:
+    ...     xml = export_pv_config(fake.admin_url, fake.server_id)
+    >>> xml.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\r\n')
+    True
+    """
+    sid = admin.server_id_str(server_id)
+    with admin.open_admin_session(url, client, retry) as session:
+        data = admin_endpoints.export_config(session, sid)
+    if path is not None:
+        Path(path).write_bytes(data)
+    return data
+
+
+def _xml_bytes(xml: bytes | str | os.PathLike[str]) -> bytes:
+    if isinstance(xml, bytes | bytearray | memoryview):
+        return bytes(xml)
+    if isinstance(xml, str) and xml.lstrip("\ufeff \t\r\n").startswith("<"):
+        return xml.encode("utf-8")
+    if isinstance(xml, str | os.PathLike):
+        return Path(xml).read_bytes()
+    raise InvalidArgumentError(
+        f"xml must be the file's bytes, its text or a path, got {type(xml).__name__}"
     )
 
 
-def get_json(session: HttpSession, path: str, what: str) -> Any:
-    """GET ``path`` without any credentials, with retries, and decode its JSON."""
-    url = session.base_url + path
+def import_pv_config(
+    url: str,
+    server_id: ServerId,
+    xml: bytes | str | os.PathLike[str],
+    *,
+    username: str,
+    password: str,
+    simulate: bool = False,
+    add: bool = True,
+    remove: bool = False,
+    update: bool = True,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> pd.DataFrame:
+    """Import a channel configuration file into a server.
 
-    def attempt() -> Any:
-        request = session.client.build_request("GET", url)
-        request.headers.pop("Authorization", None)  # even if the caller's client has one
-        try:
-            response = session.client.send(request, auth=_NO_AUTH)
-        except httpx.HTTPError as exc:
-            raise TransportError(f"{SYSTEM}: {what}: {redact(url)}: {exc!r}") from exc
-        if response.status_code >= 400:
-            raise status_error(SYSTEM, response, what)
-        return decode_json_body(SYSTEM, what, response, response.content)
+    Parameters
+    ----------
+    url : str
+        The administrative API, e.g. ``http://archiver:4812``.
+    server_id : str or uuid.UUID
+        The server whose configuration is imported.
+    xml : bytes, str or os.PathLike
+        The file: its bytes, its text (a str starting with ``<``) or its path.
+    username, password : str
+        An archiver user with the admin role (sent only with this request).
+    simulate : bool
+        Only report what would be done (every channel listed as succeeded).
+    add, update, remove : bool
+        Add the file's channels missing on the server; update those present;
+        remove the server's channels missing from the file. Without ``add``,
+        only existing channels are updated (new ones fail), and vice versa.
+    client, retry
+        As in :func:`read_pv_channels`; a sent import is never retried.
 
-    return session.call(attempt)
+    Returns
+    -------
+    pandas.DataFrame
+        One row per channel touched: ``channel``, ``operation``
+        (``add_or_update`` or ``remove``), ``success``, ``error_message``.
+        Failing channels are rows, not exceptions.
 
+    Raises
+    ------
+    AuthenticationError, BadRequestError, UnavailableError
+        Credentials refused (403), a file that does not parse (400), no database (503).
 
-def _server_message(response: httpx.Response) -> str:
-    """The server's own explanation in an error body (``errorMessage`` or ``message``)."""
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        return ""
-    if isinstance(body, dict):
-        for key in ("errorMessage", "message"):
-            if isinstance(body.get(key), str) and body[key]:
-                return f": {body[key][:500]}"
-    return ""
-
-
-def post_json(
-    session: HttpSession, path: str, body: Mapping[str, Any], credentials: Credentials, what: str
-) -> Any:
-    """POST ``body`` with Basic credentials; return the JSON of a 200 or a 500 answer."""
-    url = session.base_url + path
-    content = json.dumps(body, separators=(",", ":")).encode("utf-8")
-    headers = {"Content-Type": "application/json;charset=UTF-8"}
-    for attempt in range(1, session.retry.attempts + 1):
-        request = session.client.build_request("POST", url, content=content, headers=headers)
-        try:
-            response = session.client.send(request, auth=credentials.auth())
-            break
-        except httpx.ConnectError as exc:  # nothing reached the server: safe to try again
-            if attempt >= session.retry.attempts:
-                raise TransportError(f"{SYSTEM}: {what}: {redact(url)}: {exc!r}") from exc
-            time.sleep(session.retry.delay(attempt, None))
-        except httpx.HTTPError as exc:
-            raise TransportError(f"{SYSTEM}: {what}: {redact(url)}: {exc!r}") from exc
-    status, where = response.status_code, redact(url)
-    if status in (401, 403):
-        raise AuthenticationError(
-            f"{SYSTEM}: {what}: HTTP {status} from {where}: the server refused the "
-            "credentials (check username and password; the user needs the admin role)",
-            status=status,
-            url=where,
-        )
-    detail = _server_message(response)
-    if status == 400:
-        raise BadRequestError(
-            f"{SYSTEM}: {what}: HTTP 400 from {where}: malformed request{detail}",
-            status=status,
-            url=where,
-        )
-    if status == 503:
-        raise UnavailableError(
-            f"{SYSTEM}: {what}: HTTP 503 from {where}{detail}", status=status, url=where
-        )
-    if status not in (200, 500):
-        error = status_error(SYSTEM, response, what)
-        raise type(error)(f"{error}{detail}", status=status, url=where)
-    try:
-        return decode_json_body(SYSTEM, what, response, response.content)
-    except ProtocolError as exc:
-        if status == 500:  # an internal error without the per-item results
-            raise ServerError(
-                f"{SYSTEM}: {what}: HTTP 500 from {where}", status=500, url=where
-            ) from exc
-        raise
+    Examples
+    --------
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver(admin=True) as fake:
+    ...     xml = export_pv_config(fake.admin_url, fake.server_id)
+    ...     result = import_pv_config(fake.admin_url, fake.server_id, xml, simulate=True,
+    ...                               username="admin", password="admin")
+    >>> bool(result["success"].all()), set(result["operation"])
+    (True, {'add_or_update'})
+    """
+    sid = admin.server_id_str(server_id)
+    data = _xml_bytes(xml)
+    credentials = admin.Credentials(username, password)
+    flags = {"add": add, "remove": remove, "update": update, "simulate": simulate}
+    for flag, value in flags.items():
+        if not isinstance(value, bool):
+            raise InvalidArgumentError(f"{flag} must be a bool, got {value!r}")
+    with admin.open_admin_session(url, client, retry) as session:
+        answer = admin_endpoints.import_config(session, sid, data, credentials, **flags)
+    return to_pandas(admin_tables.import_result_table(answer))

@@ -1,214 +1,289 @@
-"""Archive samples as a source: one partition per channel and time window.
-
-The server answers one channel and one window per request, with no paging:
-the body is streamed and decoded a page at a time, so memory is bounded by a
-page. The offset of a page is the time (ns) of its last sample; samples have
-strictly increasing times per channel, so resuming means asking again from
-that time and dropping what is not after it.
-
-Which samples a window delivers: those with ``start <= time <= end`` (``<
-end`` for a window whose end is open, as the Dask reader uses), plus, when
-``include_prior`` is set and nothing was read yet, the latest sample before
-``start``, which the server sends anyway. The sample the server adds after
-``end`` is never delivered: the next window starts there.
-
-Raw reads stream in server order. Decimated reads (``count``) are small by
-design and can arrive out of time order (the coarser-level fallback), so they
-are collected, sorted by time, then paged; resuming a decimated read asks for
-the whole window again, so the server picks the same decimation level.
-"""
+"""Public functions for Cassandra PV Archiver samples: find, read, scan, sync."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+import os
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 import httpx
+import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from arrowtap.connectors._http import HttpSession, RetryPolicy, check_json_content_type, redact
-from arrowtap.connectors.base import Offset, Page, Partition
-from arrowtap.connectors.pvarchiver.archive import ARCHIVE, SYSTEM, name_path, open_session
-from arrowtap.connectors.pvarchiver.decode import SampleDecoder
-from arrowtap.connectors.pvarchiver.schema import SAMPLE_SCHEMA
-from arrowtap.errors import (
-    ChannelNotFoundError,
-    DecodeError,
-    InvalidArgumentError,
-    NotFoundError,
-)
+from arrowtap.checkpoint import CheckpointLike, opened
+from arrowtap.connectors._http import RetryPolicy, redact
+from arrowtap.connectors.pvarchiver.samples_source import ArchiveSamplesSource, SamplesPartition
+from arrowtap.connectors.pvarchiver.wire import archive
+from arrowtap.errors import InvalidArgumentError
+from arrowtap.io.contract import Page, Partition
+from arrowtap.io.frames import to_pandas
+from arrowtap.io.inputs import TimeLike, to_time_range
+from arrowtap.io.sink import ParquetDatasetSink
+from arrowtap.io.stream import iter_pages
+from arrowtap.io.sync import SyncSummary, sync
 
-__all__ = ["ArchiveSamplesSource", "SamplesPartition"]
+__all__ = [
+    "find_channels",
+    "read_archive_samples",
+    "scan_archive_samples",
+    "sync_archive_samples",
+]
 
-
-@dataclass(frozen=True)
-class SamplesPartition(Partition):
-    """One channel over one time window (ns since the epoch, UTC)."""
-
-    channel: str = ""
-    start: int = 0
-    end: int = 0
-    end_open: bool = False
-    count: int | None = None
-    include_prior: bool = False
+Channels = str | Sequence[str]
 
 
-@dataclass
-class ArchiveSamplesSource:
-    """Samples of archive channels, page by page, under :data:`SAMPLE_SCHEMA`.
+def find_channels(
+    url: str,
+    pattern: str | None = None,
+    *,
+    regexp: str | None = None,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> list[str]:
+    """Names of the archive's channels matching a glob ``pattern`` or a ``regexp``.
 
     Parameters
     ----------
     url : str
-        The archiver's archive-access URL (``http://host:9812`` is enough).
+        The archiver, e.g. ``http://archiver:9812``.
+    pattern : str, optional
+        Glob over the whole name: ``*`` and ``?`` only, case-insensitive.
+    regexp : str, optional
+        Java regular expression over the whole name, case-sensitive.
     client : httpx.Client, optional
-        The caller's own client; by default one is created per source.
+        Your own client (proxies, TLS, transport).
     retry : RetryPolicy, optional
         Retry budget and backoff.
-    page_size : int
-        Samples per page at most.
+
+    Returns
+    -------
+    list of str
+        Matching names, sorted as the server sorts them.
+
+    Examples
+    --------
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver() as fake:
+    ...     names = find_channels(fake.url, "*")
+    >>> len(names) > 0
+    True
     """
+    with archive.open_session(url, client, retry) as session:
+        return archive.find_channels(session, pattern=pattern, regexp=regexp)
 
-    url: str
-    client: httpx.Client | None = None
-    retry: RetryPolicy | None = None
-    page_size: int = 65_536
-    _session: HttpSession | None = field(default=None, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        if self.page_size < 1:
-            raise InvalidArgumentError(f"{SYSTEM}: page_size must be >= 1, got {self.page_size}")
-
-    @property
-    def schema(self) -> pa.Schema:
-        """The declared schema, :data:`SAMPLE_SCHEMA`."""
-        return SAMPLE_SCHEMA
-
-    @property
-    def session(self) -> HttpSession:
-        """The HTTP session, opened on first use (sources travel unopened)."""
-        with self._lock:
-            if self._session is None:
-                self._session = open_session(self.url, self.client, self.retry)
-            return self._session
-
-    def close(self) -> None:
-        """Close the HTTP session if one was opened."""
-        with self._lock:
-            if self._session is not None:
-                self._session.close()
-                self._session = None
-
-    def __enter__(self) -> ArchiveSamplesSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __getstate__(self) -> dict[str, object]:
-        # Partitions and sources travel to Dask workers without live clients.
-        return {"url": self.url, "retry": self.retry, "page_size": self.page_size}
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__init__(**state)  # type: ignore[misc]
-
-    def partitions_for(
-        self,
-        channels: Sequence[str],
-        start: int,
-        end: int,
-        *,
-        count: int | None = None,
-        include_prior: bool = False,
-    ) -> list[SamplesPartition]:
-        """One partition per channel over ``[start, end]``; the key is the channel."""
-        return [
-            SamplesPartition(
-                key=name,
-                channel=name,
-                start=start,
-                end=end,
-                count=count,
-                include_prior=include_prior,
-            )
-            for name in channels
-        ]
-
-    def read(self, partition: Partition, offset: Offset | None = None) -> Iterator[Page]:
-        """Pages of ``partition`` after ``offset`` (the time of the last sample read)."""
-        if not isinstance(partition, SamplesPartition):
-            raise InvalidArgumentError(f"{SYSTEM}: not a samples partition: {partition!r}")
-        if offset is not None and not isinstance(offset, int):
-            raise InvalidArgumentError(f"{SYSTEM}: offset must be a time in ns, got {offset!r}")
-        name_path(partition.channel)
-        if offset is not None and offset >= partition.end:
-            return iter(())
-        retry = self.session.retry
-        return retry.resume(
-            lambda at: self._attempt(partition, at), offset, lambda page: page.offset
+def _channels(source: ArchiveSamplesSource, channels: Channels) -> list[str]:
+    if isinstance(channels, str):
+        return archive.find_channels(source.session, pattern=channels)
+    if not isinstance(channels, Sequence):
+        raise InvalidArgumentError(
+            f"channels must be a glob str or a list of names, got {type(channels).__name__}"
         )
-
-    def _attempt(self, part: SamplesPartition, offset: int | None) -> Iterator[Page]:
-        if part.count is None:
-            start = part.start if offset is None else offset
-            for batch in self._stream(part, start):
-                page = _window(batch, part, offset)
-                if page is not None:
-                    yield page
-                    offset = page.offset
-            return
-        batches = list(self._stream(part, part.start))
-        table = pa.Table.from_batches(batches, schema=SAMPLE_SCHEMA)
-        table = table.take(pc.sort_indices(table, [("time", "ascending")]))
-        for batch in table.combine_chunks().to_batches(max_chunksize=self.page_size):
-            page = _window(batch, part, offset)
-            if page is not None:
-                yield page
-                offset = page.offset
-
-    def _stream(self, part: SamplesPartition, start: int) -> Iterator[pa.RecordBatch]:
-        params: dict[str, int] = {"start": start, "end": part.end}
-        if part.count is not None:
-            params["count"] = part.count
-        path = f"{ARCHIVE}/samples/{name_path(part.channel)}"
-        what = f"samples of channel {part.channel!r}"
-        decoder = SampleDecoder(part.channel, page_size=self.page_size)
-        try:
-            with self.session.open(path, params, what) as response:
-                check_json_content_type(SYSTEM, what, response)
-                try:
-                    # Chunks as they come: re-chunking them costs more than the decoder
-                    # needs, which takes any chunk size and keeps no consumed bytes.
-                    for chunk in response.iter_bytes():
-                        yield from decoder.feed(chunk)
-                    last = decoder.finish()
-                except DecodeError as exc:
-                    raise DecodeError(f"{exc}; body from {redact(response.request.url)}") from exc
-        except NotFoundError as exc:
-            raise ChannelNotFoundError(
-                f"{SYSTEM}: no channel {part.channel!r} in the archive",
-                status=exc.status,
-                url=exc.url,
-            ) from exc
-        if last is not None:
-            yield last
+    names = list(dict.fromkeys(channels))
+    for name in names:
+        archive.name_path(name)
+    return names
 
 
-def _window(batch: pa.RecordBatch, part: SamplesPartition, offset: int | None) -> Page | None:
-    """Keep the rows of ``batch`` the partition delivers after ``offset``."""
-    times = batch.column("time").cast(pa.int64())
-    upper = pc.less(times, part.end) if part.end_open else pc.less_equal(times, part.end)
-    if offset is not None:
-        keep = pc.and_(pc.greater(times, offset), upper)
-    elif part.include_prior:
-        keep = upper  # the one sample the server adds before start is wanted
-    else:
-        keep = pc.and_(pc.greater_equal(times, part.start), upper)
-    kept = batch.filter(keep)
-    if kept.num_rows == 0:
-        return None
-    last = kept.column("time").cast(pa.int64())[-1].as_py()
-    return Page(kept, last)
+def _plan(
+    source: ArchiveSamplesSource,
+    channels: Channels,
+    start: TimeLike,
+    end: TimeLike | None,
+    count: int | None,
+    include_prior: bool,
+) -> list[SamplesPartition]:
+    lo, hi = to_time_range(start, end)
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        raise InvalidArgumentError(f"count must be a positive int or None, got {count!r}")
+    names = _channels(source, channels)
+    return source.partitions_for(names, lo, hi, count=count, include_prior=include_prior)
+
+
+def scan_archive_samples(
+    url: str,
+    channels: Channels,
+    start: TimeLike,
+    end: TimeLike,
+    count: int | None = None,
+    *,
+    include_prior: bool = False,
+    max_concurrency: int = 4,
+    page_size: int = 65_536,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> pa.RecordBatchReader:
+    """Stream archive samples as Arrow record batches, a page at a time.
+
+    Same parameters as :func:`read_archive_samples`; memory stays bounded by
+    ``max_concurrency`` channels' pages, whatever the size of the result.
+
+    Returns
+    -------
+    pyarrow.RecordBatchReader
+        Batches of :data:`arrowtap.SAMPLE_SCHEMA`, channel by channel, each in time order.
+
+    Examples
+    --------
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver() as fake:
+    ...     reader = scan_archive_samples(fake.url, "*", 0, 10**18)
+    ...     table = reader.read_all()
+    >>> table.schema.field("time").type
+    TimestampType(timestamp[ns, tz=UTC])
+    """
+    source = ArchiveSamplesSource(url, client=client, retry=retry, page_size=page_size)
+    try:
+        parts = _plan(source, channels, start, end, count, include_prior)
+    except BaseException:
+        source.close()
+        raise
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        with source:
+            for _, page in iter_pages(source, parts, max_concurrency=max_concurrency):
+                yield page.batch
+
+    return pa.RecordBatchReader.from_batches(source.schema, batches())
+
+
+def read_archive_samples(
+    url: str,
+    channels: Channels,
+    start: TimeLike,
+    end: TimeLike,
+    count: int | None = None,
+    *,
+    include_prior: bool = False,
+    max_concurrency: int = 4,
+    page_size: int = 65_536,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> pd.DataFrame:
+    """Read archive samples of channels over a time range into a DataFrame.
+
+    Parameters
+    ----------
+    url : str
+        The archiver, e.g. ``http://archiver:9812``.
+    channels : str or list of str
+        Channel names, or a glob (``"ring:*"``) resolved on the server.
+    start, end : datetime, pandas.Timestamp, str or int
+        The range, both ends included: timezone-aware datetimes or Timestamps,
+        ISO strings with an offset, or nanoseconds since the epoch.
+    count : int, optional
+        Ask the server for about this many samples over the range; it picks a
+        decimation level (``minMaxDouble`` samples). ``None``: raw samples.
+    include_prior : bool
+        Also return the latest sample before ``start`` (the value in force at
+        ``start``), which the server sends anyway. Default False.
+    max_concurrency : int
+        Channels requested at once.
+    page_size : int
+        Samples decoded per page.
+    client : httpx.Client, optional
+        Your own client; arrowtap does not close it.
+    retry : RetryPolicy, optional
+        Retry budget and backoff.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sample, the columns of :data:`arrowtap.SAMPLE_SCHEMA`,
+        grouped by channel (in the order given, or the server's for a glob),
+        in time order within a channel.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver() as fake:
+    ...     df = read_archive_samples(fake.url, "*", pd.Timestamp(0, tz="UTC"), "2100-01-01T00:00Z")
+    >>> str(df["time"].dtype)
+    'datetime64[ns, UTC]'
+    """
+    reader = scan_archive_samples(
+        url,
+        channels,
+        start,
+        end,
+        count,
+        include_prior=include_prior,
+        max_concurrency=max_concurrency,
+        page_size=page_size,
+        client=client,
+        retry=retry,
+    )
+    return to_pandas(reader.read_all())
+
+
+def checkpoint_name(url: str) -> str:
+    """The checkpoint table that :func:`sync_archive_samples` keeps for the archiver at ``url``.
+
+    Examples
+    --------
+    >>> checkpoint_name("http://archiver:9812")
+    'pvarchiver-samples:http://archiver:9812/archive-access/api/1.0'
+    """
+    return f"pvarchiver-samples:{redact(archive.archive_base_url(url))}"
+
+
+def sync_archive_samples(
+    url: str,
+    channels: Channels,
+    start: TimeLike,
+    end: TimeLike | None = None,
+    *,
+    to: str | os.PathLike[str],
+    checkpoint: CheckpointLike | None = None,
+    count: int | None = None,
+    include_prior: bool = False,
+    max_concurrency: int = 4,
+    page_size: int = 65_536,
+    on_page: Callable[[Partition, Page], None] | None = None,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> SyncSummary:
+    """Copy new archive samples into a Parquet dataset, exactly once, resumably.
+
+    Each channel's offset (the time of its last sample written) is committed
+    to the checkpoint after its page is durable; the next run continues after
+    it. ``end=None`` means now, so repeated runs follow a live archive. The
+    other parameters are as in :func:`read_archive_samples`.
+
+    Parameters
+    ----------
+    to : str or os.PathLike
+        The dataset directory (one sub-directory per channel).
+    checkpoint : Checkpoint, str or os.PathLike, optional
+        Where the offsets are kept: an open :class:`~arrowtap.Checkpoint`
+        (e.g. a HarperDB one shared by many machines; it is not closed), or a
+        location for :func:`~arrowtap.open_checkpoint` (an SQLite file, or a
+        ``harperdb+http://`` URL). Default ``<to>/_checkpoint.sqlite``.
+    on_page : callable, optional
+        Called with ``(partition, page)`` after each commit.
+
+    Returns
+    -------
+    SyncSummary
+        Rows, pages and bytes written per channel in this run, and the time taken.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver() as fake:
+    ...     summary = sync_archive_samples(fake.url, "*", 0, 2**62, to=tempfile.mkdtemp())
+    >>> summary.rows > 0
+    True
+    """
+    target = Path(to)
+    source = ArchiveSamplesSource(url, client=client, retry=retry, page_size=page_size)
+    with source:
+        parts = _plan(source, channels, start, end, count, include_prior)
+        sink = ParquetDatasetSink(target)
+        location = checkpoint if checkpoint is not None else target / "_checkpoint.sqlite"
+        with opened(location, checkpoint_name(url)) as store:
+            return sync(
+                source, parts, sink, store, max_concurrency=max_concurrency, on_page=on_page
+            )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from arrowtap.connectors.finspace.model import shape
+from arrowtap.connectors.finspace.wire.model import shape
 from arrowtap.testing._loopback import bound_port, serve_in_thread, stop_server
 from arrowtap.testing.finspace.data import World
 from arrowtap.testing.finspace.routes import Reply, error_reply, resolve

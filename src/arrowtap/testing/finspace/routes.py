@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from arrowtap.connectors.finspace.model import LISTINGS, Listing, listing, shape
+from arrowtap.connectors.finspace.wire.model import LISTINGS, Listing, listing, shape
 from arrowtap.testing.finspace.data import Item, World
 
 __all__ = ["DEFAULT_PAGE_SIZE", "Reply", "error_reply", "resolve"]

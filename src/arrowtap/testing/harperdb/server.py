@@ -22,7 +22,7 @@ from typing import Any, Self
 
 import httpx
 
-from arrowtap._process import die_with_parent, stop_process
+from arrowtap.io.process import die_with_parent, stop_process
 
 __all__ = ["HARPERDB_VERSION", "HarperDBServer", "find_harperdb"]
 

@@ -15,8 +15,8 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 
-from arrowtap.connectors.kinetica.types import KineticaType
-from arrowtap.connectors.kinetica.values import arrow_to_wire
+from arrowtap.connectors.kinetica.wire.types import KineticaType
+from arrowtap.connectors.kinetica.wire.values import arrow_to_wire
 
 __all__ = ["encode_framed"]
 
@@ -124,12 +124,12 @@ def encode_framed(data: pa.Table | pa.RecordBatch, ktype: KineticaType) -> list[
     ----------
     data : pyarrow.Table or pyarrow.RecordBatch
         One column per column of `ktype`, of types it accepts (see
-        :func:`~arrowtap.connectors.kinetica.values.arrow_to_wire`).
+        :func:`~arrowtap.connectors.kinetica.wire.values.arrow_to_wire`).
     ktype : KineticaType
 
     Examples
     --------
-    >>> from arrowtap.connectors.kinetica.types import KineticaColumn, KineticaType
+    >>> from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType
     >>> i, s = KineticaColumn("i", "int"), KineticaColumn("s", "string", ("nullable",))
     >>> ktype = KineticaType((i, s))
     >>> encode_framed(pa.table({"i": [1, -1], "s": ["ab", None]}), ktype)

@@ -17,7 +17,7 @@ from typing import Any
 
 import fastavro
 
-from arrowtap.connectors.kinetica.types import KineticaColumn
+from arrowtap.connectors.kinetica.wire.types import KineticaColumn
 
 __all__ = ["ResultColumn", "encode_result"]
 

@@ -11,16 +11,15 @@ from typing import Any
 
 import pyarrow as pa
 
-from arrowtap.connectors.kinetica.types import KineticaColumn, KineticaType
+from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType
 from arrowtap.testing._loopback import bound_port, serve_in_thread, stop_server
-
-from .auth import Credentials
-from .bulk import encode_framed
-from .faults import Faults
-from .monitors import Monitor, Publisher
-from .server import KineticaHTTPServer
-from .store import Store
-from .table import Table
+from arrowtap.testing.kinetica.auth import Credentials
+from arrowtap.testing.kinetica.bulk import encode_framed
+from arrowtap.testing.kinetica.faults import Faults
+from arrowtap.testing.kinetica.monitors import Monitor, Publisher
+from arrowtap.testing.kinetica.server import KineticaHTTPServer
+from arrowtap.testing.kinetica.store import Store
+from arrowtap.testing.kinetica.table import Table
 
 __all__ = ["FakeKinetica"]
 
@@ -67,7 +66,7 @@ class FakeKinetica:
     Examples
     --------
     >>> import urllib.request
-    >>> from arrowtap.connectors.kinetica.envelope import decode_response, encode_request
+    >>> from arrowtap.connectors.kinetica.wire.envelope import decode_response, encode_request
     >>> with FakeKinetica() as fake:
     ...     t = fake.create_table("t", [("id", "long", "primary_key"), ("s", "string", "char8")])
     ...     fake.insert("t", [{"id": 1, "s": "a"}, {"id": 2, "s": "b"}])
@@ -149,7 +148,7 @@ class FakeKinetica:
         """Append the rows of an Arrow table fast (vectorised encoding); return how many.
 
         The columns are converted to the table's wire values with
-        :func:`~arrowtap.connectors.kinetica.values.arrow_to_wire` (which checks them);
+        :func:`~arrowtap.connectors.kinetica.wire.values.arrow_to_wire` (which checks them);
         no monitor is notified and keys are not checked.
         """
         with self.store.lock:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import zmq
 
-from .rowcodec import write_long
+from arrowtap.testing.kinetica.rowcodec import write_long
 
 __all__ = ["COUNT_SCHEMA", "EVENTS", "Monitor", "Publisher"]
 

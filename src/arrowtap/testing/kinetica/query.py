@@ -13,9 +13,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .expr import ExpressionError, Fn, compile_expression
-from .store import KineticaFault
-from .table import Table
+from arrowtap.testing.kinetica.expr import ExpressionError, Fn, compile_expression
+from arrowtap.testing.kinetica.store import KineticaFault
+from arrowtap.testing.kinetica.table import Table
 
 __all__ = ["END_OF_SET", "compile_for", "json_record", "page", "select", "sort_spec"]
 
@@ -36,7 +36,7 @@ def sort_spec(table: Table, options: dict[str, str]) -> list[tuple[str, bool]]:
 
     Examples
     --------
-    >>> from arrowtap.connectors.kinetica.types import KineticaColumn, KineticaType
+    >>> from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType
     >>> t = Table("t", "1", KineticaType((KineticaColumn("a", "int"), KineticaColumn("b", "int"))))
     >>> sort_spec(t, {"order_by": "a desc, b"}), sort_spec(t, {"sort_by": "b"})
     ([('a', True), ('b', False)], [('b', False)])

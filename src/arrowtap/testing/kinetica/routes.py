@@ -19,20 +19,26 @@ from typing import TYPE_CHECKING, Any
 
 import fastavro
 
-from arrowtap.connectors.kinetica.endpoints import ENDPOINTS, GPUDB_RESPONSE
-from arrowtap.connectors.kinetica.envelope import (
+from arrowtap.connectors.kinetica.wire.endpoints import ENDPOINTS, GPUDB_RESPONSE
+from arrowtap.connectors.kinetica.wire.envelope import (
     decode_request,
     encode_error,
     encode_response,
 )
 from arrowtap.errors import DecodeError
-
-from . import routes_monitors, routes_read, routes_sql, routes_system, routes_tables, routes_write
-from .routes_read import FramedRows, encode_get_records, plain_response
-from .store import KineticaFault
+from arrowtap.testing.kinetica import (
+    routes_monitors,
+    routes_read,
+    routes_sql,
+    routes_system,
+    routes_tables,
+    routes_write,
+)
+from arrowtap.testing.kinetica.routes_read import FramedRows, encode_get_records, plain_response
+from arrowtap.testing.kinetica.store import KineticaFault
 
 if TYPE_CHECKING:
-    from .fake import FakeKinetica
+    from arrowtap.testing.kinetica.fake import FakeKinetica
 
 __all__ = ["ROUTES", "Reply", "answer"]
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .monitors import COUNT_SCHEMA, EVENTS
-from .store import KineticaFault
+from arrowtap.testing.kinetica.monitors import COUNT_SCHEMA, EVENTS
+from arrowtap.testing.kinetica.store import KineticaFault
 
 if TYPE_CHECKING:
-    from .fake import FakeKinetica
+    from arrowtap.testing.kinetica.fake import FakeKinetica
 
 __all__ = ["ROUTES"]
 

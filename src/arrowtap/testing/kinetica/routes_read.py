@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .dynamic import ResultColumn, encode_result
-from .query import json_record, page, select, sort_spec
-from .rowcodec import array_of_framed, unframe, write_long
-from .store import KineticaFault
+from arrowtap.testing.kinetica.dynamic import ResultColumn, encode_result
+from arrowtap.testing.kinetica.query import json_record, page, select, sort_spec
+from arrowtap.testing.kinetica.rowcodec import array_of_framed, unframe, write_long
+from arrowtap.testing.kinetica.store import KineticaFault
 
 if TYPE_CHECKING:
-    from .fake import FakeKinetica
+    from arrowtap.testing.kinetica.fake import FakeKinetica
 
 __all__ = ["ROUTES", "FramedRows", "encode_get_records", "plain_response"]
 
@@ -47,7 +47,7 @@ def encode_get_records(resp: Response) -> bytes:
 
     Examples
     --------
-    >>> from arrowtap.connectors.kinetica.endpoints import endpoint
+    >>> from arrowtap.connectors.kinetica.wire.endpoints import endpoint
     >>> import fastavro, io
     >>> resp = {"table_name": "t", "type_name": "1", "type_schema": "{}",
     ...         "records_binary": FramedRows([b"\x02a"]), "records_json": [],

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .dynamic import ResultColumn, encode_result
-from .expr import ExpressionError
-from .query import compile_for, page, select
-from .sql import Delete, Select, parse_sql
-from .store import KineticaFault
-from .table import Table
+from arrowtap.testing.kinetica.dynamic import ResultColumn, encode_result
+from arrowtap.testing.kinetica.expr import ExpressionError
+from arrowtap.testing.kinetica.query import compile_for, page, select
+from arrowtap.testing.kinetica.sql import Delete, Select, parse_sql
+from arrowtap.testing.kinetica.store import KineticaFault
+from arrowtap.testing.kinetica.table import Table
 
 if TYPE_CHECKING:
-    from .fake import FakeKinetica
+    from arrowtap.testing.kinetica.fake import FakeKinetica
 
 __all__ = ["ROUTES"]
 

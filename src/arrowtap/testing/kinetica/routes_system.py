@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from .fake import FakeKinetica
+    from arrowtap.testing.kinetica.fake import FakeKinetica
 
 __all__ = ["ROUTES"]
 

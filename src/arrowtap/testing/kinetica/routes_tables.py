@@ -13,15 +13,14 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from arrowtap.connectors.kinetica.properties import type_bases
-from arrowtap.connectors.kinetica.types import KineticaColumn, KineticaType
-
-from .store import DEFAULT_SCHEMA, KineticaFault, qualified
-from .table import Table
-from .validate import constant
+from arrowtap.connectors.kinetica.wire.properties import type_bases
+from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType
+from arrowtap.testing.kinetica.store import DEFAULT_SCHEMA, KineticaFault, qualified
+from arrowtap.testing.kinetica.table import Table
+from arrowtap.testing.kinetica.validate import constant
 
 if TYPE_CHECKING:
-    from .fake import FakeKinetica
+    from arrowtap.testing.kinetica.fake import FakeKinetica
 
 __all__ = ["ROUTES", "flag"]
 

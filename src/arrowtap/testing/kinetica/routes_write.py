@@ -17,18 +17,17 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from arrowtap.connectors.kinetica.codec import decode_list
+from arrowtap.connectors.kinetica.wire.codec import decode_list
 from arrowtap.errors import DecodeError
-
-from .expr import Row, both
-from .query import compile_for
-from .routes_tables import flag
-from .store import KineticaFault
-from .table import Table
-from .validate import constant
+from arrowtap.testing.kinetica.expr import Row, both
+from arrowtap.testing.kinetica.query import compile_for
+from arrowtap.testing.kinetica.routes_tables import flag
+from arrowtap.testing.kinetica.store import KineticaFault
+from arrowtap.testing.kinetica.table import Table
+from arrowtap.testing.kinetica.validate import constant
 
 if TYPE_CHECKING:
-    from .fake import FakeKinetica
+    from arrowtap.testing.kinetica.fake import FakeKinetica
 
 __all__ = ["ROUTES", "decode_rows"]
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import fastavro
 
-from arrowtap.connectors.kinetica.types import KineticaType, format_type
+from arrowtap.connectors.kinetica.wire.types import KineticaType, format_type
 
 __all__ = ["RowCodec", "array_of_framed", "frame", "unframe", "write_long"]
 
@@ -89,7 +89,7 @@ class RowCodec:
 
     Examples
     --------
-    >>> from arrowtap.connectors.kinetica.types import KineticaColumn, KineticaType
+    >>> from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType
     >>> codec = RowCodec(KineticaType((KineticaColumn("i", "int"), KineticaColumn("s", "string"))))
     >>> row = codec.encode({"i": 7, "s": "x"})
     >>> codec.decode(row)

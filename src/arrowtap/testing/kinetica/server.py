@@ -14,11 +14,10 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
 from arrowtap.testing._loopback import LoopbackHTTPServer
-
-from .routes import answer
+from arrowtap.testing.kinetica.routes import answer
 
 if TYPE_CHECKING:
-    from .fake import FakeKinetica
+    from arrowtap.testing.kinetica.fake import FakeKinetica
 
 __all__ = ["KineticaHTTPServer"]
 

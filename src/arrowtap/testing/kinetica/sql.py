@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .expr import ExpressionError, tokenize
+from arrowtap.testing.kinetica.expr import ExpressionError, tokenize
 
 __all__ = ["Delete", "Select", "parse_sql"]
 

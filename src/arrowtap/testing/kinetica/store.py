@@ -15,9 +15,8 @@ import json
 import threading
 from dataclasses import dataclass
 
-from arrowtap.connectors.kinetica.types import KineticaType, format_type, parse_type
-
-from .table import Table
+from arrowtap.connectors.kinetica.wire.types import KineticaType, format_type, parse_type
+from arrowtap.testing.kinetica.table import Table
 
 __all__ = ["DEFAULT_SCHEMA", "KineticaFault", "Store", "TypeEntry"]
 

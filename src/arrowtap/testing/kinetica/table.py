@@ -13,11 +13,10 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from arrowtap.connectors.kinetica.types import KineticaType
-
-from .expr import Row
-from .rowcodec import RowCodec, frame, unframe
-from .validate import row_checker
+from arrowtap.connectors.kinetica.wire.types import KineticaType
+from arrowtap.testing.kinetica.expr import Row
+from arrowtap.testing.kinetica.rowcodec import RowCodec, frame, unframe
+from arrowtap.testing.kinetica.validate import row_checker
 
 __all__ = ["Table"]
 
@@ -40,7 +39,7 @@ class Table:
 
     Examples
     --------
-    >>> from arrowtap.connectors.kinetica.types import KineticaColumn, KineticaType
+    >>> from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType
     >>> t = Table("t", "1", KineticaType((KineticaColumn("k", "int", ("primary_key",)),)))
     >>> t.append([t.codec.encode({"k": 1})], [{"k": 1}])
     >>> len(t), t.values(), t.find_key({"k": 1})

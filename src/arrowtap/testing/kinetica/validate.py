@@ -17,7 +17,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from arrowtap.connectors.kinetica.types import KineticaColumn, KineticaType
+from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType
 
 __all__ = ["constant", "row_checker"]
 
@@ -133,7 +133,7 @@ def row_checker(ktype: KineticaType) -> Callable[[dict[str, Any]], str | None]:
 
     Examples
     --------
-    >>> from arrowtap.connectors.kinetica.types import KineticaColumn, KineticaType
+    >>> from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType
     >>> check = row_checker(KineticaType((KineticaColumn("i", "int", ("int8",)),)))
     >>> check({"i": 5}) is None
     True

@@ -1,0 +1,1 @@
+"""finspace: the wire protocol <-> Arrow batches (imports neither io, pandas nor Dask)."""

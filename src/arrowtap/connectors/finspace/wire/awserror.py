@@ -1,0 +1,139 @@
+"""AWS error responses to the arrowtap error tree, in one place.
+
+A rest-json error is a status, an ``x-amzn-ErrorType`` header (the code,
+possibly followed by ``:`` and a namespace) and a body ``{"message": ...}``.
+The code is read as botocore reads it: the header, else the body's ``code``,
+``Code`` or ``__type`` (after ``#``), else the status. The class follows from
+the code (for modelled errors and AWS's authentication errors) or else from
+the status. Every error carries ``code``, ``aws_message`` and
+``request_id`` attributes, and its message quotes AWS's message, scrubbed of
+secrets. ``ThrottlingException`` and 5xx answers become
+:class:`~arrowtap.errors.UnavailableError`, which the shared
+:class:`~arrowtap.connectors._http.RetryPolicy` retries.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import httpx
+
+from arrowtap.connectors._http import parse_retry_after, redact
+from arrowtap.connectors.finspace.wire.model import SYSTEM
+from arrowtap.errors import (
+    AuthenticationError,
+    BadRequestError,
+    NotFoundError,
+    ServerError,
+    UnavailableError,
+)
+
+__all__ = ["AUTH_CODES", "error_class", "error_from_response"]
+
+AUTH_CODES = frozenset(
+    {
+        "AccessDeniedException",
+        "ExpiredTokenException",
+        "IncompleteSignatureException",
+        "InvalidClientTokenId",
+        "InvalidSignatureException",
+        "MissingAuthenticationTokenException",
+        "SignatureDoesNotMatch",
+        "UnrecognizedClientException",
+    }
+)
+"""Codes AWS answers for refused credentials or permissions (403, sometimes 400)."""
+
+_BY_CODE: dict[str, type[ServerError]] = {
+    "ValidationException": BadRequestError,
+    "InvalidRequestException": BadRequestError,
+    "LimitExceededException": BadRequestError,
+    "ResourceNotFoundException": NotFoundError,
+    "ThrottlingException": UnavailableError,
+    "InternalServerException": UnavailableError,
+    "ServiceUnavailableException": UnavailableError,
+    "ConflictException": ServerError,
+    "ResourceAlreadyExistsException": ServerError,
+    "ServiceQuotaExceededException": ServerError,
+} | dict.fromkeys(AUTH_CODES, AuthenticationError)
+
+
+def error_class(code: str | None, status: int) -> type[ServerError]:
+    """The arrowtap class of an AWS error code, else of the HTTP status.
+
+    Examples
+    --------
+    >>> error_class("ExpiredTokenException", 400).__name__
+    'AuthenticationError'
+    >>> error_class(None, 503).__name__
+    'UnavailableError'
+    """
+    if code in _BY_CODE:
+        return _BY_CODE[code]
+    if status == 400:
+        return BadRequestError
+    if status in (401, 403):
+        return AuthenticationError
+    if status == 404:
+        return NotFoundError
+    if status == 429 or status >= 500:
+        return UnavailableError
+    return ServerError
+
+
+def _code_and_message(response: httpx.Response) -> tuple[str | None, str | None]:
+    body: object = None
+    try:
+        body = json.loads(response.content) if response.content else None
+    except ValueError:
+        body = None
+    fields = body if isinstance(body, dict) else {}
+    code = response.headers.get("x-amzn-ErrorType", "").split(":", 1)[0].strip() or None
+    if code is None:
+        raw = fields.get("code") or fields.get("Code") or fields.get("__type")
+        code = str(raw).rsplit("#", 1)[-1] if raw else None
+    message = fields.get("message") or fields.get("Message")
+    return code, None if message is None else str(message)
+
+
+def error_from_response(
+    response: httpx.Response, what: str, scrub: Callable[[str], str]
+) -> ServerError:
+    """Translate an AWS error answer into an arrowtap error.
+
+    Parameters
+    ----------
+    response : httpx.Response
+        The answer, body read.
+    what : str
+        What was asked, for the message (e.g. ``"ListKxClusters of environment 'abc'"``).
+    scrub : callable
+        Removes secrets from text (see :meth:`AwsAuth.scrub`).
+
+    Examples
+    --------
+    >>> request = httpx.Request("GET", "https://finspace.us-east-1.amazonaws.com/kx/environments")
+    >>> response = httpx.Response(
+    ...     404, headers={"x-amzn-ErrorType": "ResourceNotFoundException:http://internal"},
+    ...     json={"message": "Environment not found"}, request=request)
+    >>> error = error_from_response(response, "ListKxClusters", str)
+    >>> type(error).__name__, error.code, error.aws_message
+    ('NotFoundError', 'ResourceNotFoundException', 'Environment not found')
+    """
+    status = response.status_code
+    code, message = _code_and_message(response)
+    request_id = response.headers.get("x-amzn-RequestId")
+    url = redact(response.request.url)
+    cls = error_class(code, status)
+    said = scrub(message) if message else "(no message)"
+    text = f"{SYSTEM}: {what}: {code or 'HTTP ' + str(status)}: {said} (HTTP {status} from {url}"
+    text += f", request id {request_id})" if request_id else ")"
+    error = cls(scrub(text), status=status, url=url)
+    error.code = code  # type: ignore[attr-defined]
+    error.aws_message = None if message is None else scrub(message)  # type: ignore[attr-defined]
+    error.request_id = request_id  # type: ignore[attr-defined]
+    if cls is UnavailableError:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        error.retry_after = retry_after  # type: ignore[attr-defined]
+    return error

@@ -1,0 +1,1 @@
+"""The fleet view: one frame of cluster health across the four systems."""

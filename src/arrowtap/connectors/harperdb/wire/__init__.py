@@ -1,0 +1,1 @@
+"""harperdb: the wire protocol <-> Arrow batches (imports neither io, pandas nor Dask)."""

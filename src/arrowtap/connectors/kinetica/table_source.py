@@ -1,0 +1,283 @@
+"""A Kinetica table as a source: ``/get/records`` pages under the schema of its type.
+
+The schema is declared before any row is read: ``/show/table`` gives the table's
+record type, which maps to Arrow (:mod:`~arrowtap.connectors.kinetica.wire.schema`). A
+partition is the table, optionally filtered (``where``) and cut to a range of a
+column (for Dask); it is small and picklable and carries no client.
+
+A plain read pages by row offset, as the official client does (``{"row": n}``, valid
+within one read). An incremental read pages in the order of an increasing column and
+its offsets are values of that column (:mod:`~arrowtap.connectors.kinetica.wire.incremental`),
+which stay valid across runs while rows come and go.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pyarrow as pa
+
+from arrowtap.connectors._http import RetryPolicy, redact
+from arrowtap.connectors.kinetica.wire import tables
+from arrowtap.connectors.kinetica.wire.client import SYSTEM, KineticaClient, LazyClient
+from arrowtap.connectors.kinetica.wire.incremental import (
+    KeyOrder,
+    conjunction,
+    key_order,
+    literal,
+    ordered_column,
+    selected,
+)
+from arrowtap.connectors.kinetica.wire.pages import get_records_request, read_records_page
+from arrowtap.connectors.kinetica.wire.schema import to_arrow_schema
+from arrowtap.connectors.kinetica.wire.types import KineticaType
+from arrowtap.connectors.kinetica.wire.values import wire_to_arrow
+from arrowtap.errors import InvalidArgumentError
+from arrowtap.io.contract import Offset, Page, Partition
+
+__all__ = ["DEFAULT_PAGE_SIZE", "TablePartition", "TableSource"]
+
+DEFAULT_PAGE_SIZE = 50_000
+"""Rows asked for per ``/get/records`` call (the server may return fewer)."""
+
+
+@dataclass(frozen=True)
+class TablePartition(Partition):
+    """The rows of a table matching ``where``, and within ``[lower, upper)`` of a column.
+
+    ``lower`` and ``upper`` are wire values of ``range_column`` (``None``: unbounded);
+    ``upper_closed`` makes the range ``[lower, upper]``.
+    """
+
+    where: str | None = None
+    range_column: str | None = None
+    lower: Any = None
+    upper: Any = None
+    upper_closed: bool = False
+
+
+@dataclass
+class TableSource(LazyClient):
+    """The pages of one Kinetica table.
+
+    Parameters
+    ----------
+    url : str
+        The server, e.g. ``http://kinetica:9191``.
+    table : str
+        The table (``schema.table`` or ``table``).
+    columns : sequence of str, optional
+        The columns to return, in this order; all by default.
+    increasing_column : str, optional
+        Read incrementally in the order of this column; offsets are its values.
+    tie_breaker : str, optional
+        A unique column that orders rows sharing a value of ``increasing_column``.
+    page_size : int
+        Rows per ``/get/records`` call.
+    username, password, token, client, retry
+        As for :class:`~arrowtap.connectors.kinetica.wire.client.KineticaClient`.
+    table_type : KineticaType, optional
+        The table's type if already known (else ``/show/table`` tells it).
+
+    Examples
+    --------
+    >>> from arrowtap.testing.kinetica import FakeKinetica
+    >>> with FakeKinetica() as fake:
+    ...     _ = fake.create_table("t", [("seq", "long"), ("x", "double")])
+    ...     fake.insert("t", [{"seq": i, "x": i / 2} for i in range(5)])
+    ...     with TableSource(fake.url, "t", increasing_column="seq", page_size=2) as source:
+    ...         pages = list(source.read(source.partition(), {"value": 1}))
+    >>> [(p.batch.num_rows, p.offset) for p in pages]
+    [(2, {'value': 3}), (1, {'value': 4})]
+    """
+
+    url: str
+    table: str
+    columns: Sequence[str] | None = None
+    increasing_column: str | None = None
+    tie_breaker: str | None = None
+    page_size: int = DEFAULT_PAGE_SIZE
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+    client: httpx.Client | None = field(default=None, repr=False)
+    retry: RetryPolicy | None = None
+    table_type: KineticaType | None = field(default=None, repr=False)
+    _kinetica: KineticaClient | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.page_size, bool) or not isinstance(self.page_size, int):
+            raise InvalidArgumentError(
+                f"{SYSTEM}: page_size must be an int, not {self.page_size!r}"
+            )
+        if self.page_size < 1:
+            raise InvalidArgumentError(f"{SYSTEM}: page_size must be >= 1, not {self.page_size}")
+        if self.columns is not None:
+            if isinstance(self.columns, str):
+                raise InvalidArgumentError(f"{SYSTEM}: columns must be a list of names, not a str")
+            self.columns = tuple(self.columns)
+        if self.tie_breaker is not None and self.increasing_column is None:
+            raise InvalidArgumentError(f"{SYSTEM}: a tie_breaker needs an increasing_column")
+
+    # -- connections, pickling -------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, object]:
+        # Sources travel (threads, processes, Dask workers) without live clients.
+        names = ("url", "table", "columns", "increasing_column", "tie_breaker", "page_size")
+        state = {name: getattr(self, name) for name in names}
+        state |= {"username": self.username, "password": self.password, "token": self.token}
+        return state | {"retry": self.retry, "table_type": self.table_type}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
+    def __copy__(self) -> TableSource:
+        copy = TableSource.__new__(TableSource)
+        copy.__setstate__(self.__getstate__())
+        return copy
+
+    # -- the schema ------------------------------------------------------------------
+
+    @property
+    def ktype(self) -> KineticaType:
+        """The table's record type (``/show/table``, once)."""
+        if self.table_type is None:
+            self.table_type = tables.describe(self.kinetica, self.table).ktype
+            self._check_columns(self.table_type)
+        return self.table_type
+
+    def _check_columns(self, ktype: KineticaType) -> None:
+        selected(ktype, self.columns)
+        if self.increasing_column is not None:
+            key_order(ktype, self.increasing_column, self.tie_breaker)
+
+    @property
+    def schema(self) -> pa.Schema:
+        """The Arrow schema of every batch: the table type's (or the chosen columns')."""
+        return to_arrow_schema(selected(self.ktype, self.columns))
+
+    @property
+    def order(self) -> KeyOrder | None:
+        """The increasing column and tie-breaker, when reading incrementally."""
+        if self.increasing_column is None:
+            return None
+        return key_order(self.ktype, self.increasing_column, self.tie_breaker)
+
+    # -- planning --------------------------------------------------------------------
+
+    def partition(self, where: str | None = None) -> TablePartition:
+        """The partition of the whole table (rows matching `where`).
+
+        Its key names the server, the table, the filter and the increasing column,
+        so a checkpoint follows this read and no other.
+        """
+        return self._partition(where, None, None, None, False)
+
+    def _partition(
+        self, where: str | None, column: str | None, lower: Any, upper: Any, closed: bool
+    ) -> TablePartition:
+        parts = [SYSTEM.lower(), redact(self.kinetica.url), self.table]
+        parts += [f"by={self.increasing_column}"] if self.increasing_column else []
+        parts += [f"where={where}"] if where else []
+        parts += [f"{column}=[{lower},{upper}{']' if closed else ')'}"] if column else []
+        key = ":".join(parts)
+        if len(key.encode()) > 160:
+            key = key[:120] + "~" + hashlib.sha256(key.encode()).hexdigest()[:32]
+        return TablePartition(key, where, column, lower, upper, closed)
+
+    def range_partitions(
+        self, column: str, bounds: Sequence[Any], where: str | None = None
+    ) -> list[TablePartition]:
+        """One partition per range ``[bounds[i], bounds[i+1])`` of `column`, the last closed.
+
+        `bounds` are wire values, ascending; rows whose `column` is null are in none.
+        """
+        ordered_column(self.ktype, column, "partition column")
+        if len(bounds) < 2:
+            raise InvalidArgumentError(f"{SYSTEM}: partition bounds need at least two values")
+        n = len(bounds) - 1
+        return [
+            self._partition(where, column, bounds[i], bounds[i + 1], i == n - 1) for i in range(n)
+        ]
+
+    def column_range(self, column: str, where: str | None = None) -> tuple[Any, Any] | None:
+        """The smallest and largest wire value of `column` (``None`` if no row has one)."""
+        col = ordered_column(self.ktype, column, "partition column")
+        ends = []
+        for order in ("ascending", "descending"):
+            options = {"sort_by": column, "sort_order": order}
+            expression = conjunction(where, f"not is_null({column})" if col.nullable else None)
+            if expression:
+                options["expression"] = expression
+            wire = self._fetch(0, 1, options).wire
+            if not wire.num_rows:
+                return None
+            ends.append(wire.column(column)[0].as_py())
+        return ends[0], ends[1]
+
+    # -- reading ---------------------------------------------------------------------
+
+    def _fetch(self, offset: int, limit: int, options: dict[str, str]) -> Any:
+        body = get_records_request(self.table, offset, limit, options)
+        ktype = self.ktype
+        return self.kinetica.call_binary(
+            "/get/records",
+            body,
+            lambda data: read_records_page(data, ktype, self.table),
+            table=self.table,
+        )
+
+    def _expression(self, part: TablePartition, offset: Offset | None) -> str:
+        bound = None
+        if part.range_column is not None:
+            col = self.ktype.column(part.range_column)
+            bound = conjunction(
+                None if part.lower is None else f"{col.name} >= {literal(col, part.lower)}",
+                None
+                if part.upper is None
+                else f"{col.name} {'<=' if part.upper_closed else '<'} {literal(col, part.upper)}",
+            )
+        after = self.order.expression(offset) if self.order is not None else None
+        return conjunction(part.where, bound, after)
+
+    def read(self, partition: Partition, offset: Offset | None = None) -> Iterator[Page]:
+        """Pages of `partition` after `offset` (``None``: from the start).
+
+        Offsets are ``{"row": n}`` for a plain read, values of the increasing column
+        for an incremental one.
+        """
+        if not isinstance(partition, TablePartition):
+            raise InvalidArgumentError(f"{SYSTEM}: not a table partition: {partition!r}")
+        order = self.order
+        row = 0
+        if order is None and offset is not None:
+            if not isinstance(offset, dict) or not isinstance(offset.get("row"), int):
+                raise InvalidArgumentError(f"{SYSTEM}: a plain read's offset is {{'row': n}}")
+            row = offset["row"]
+        options = {}
+        expression = self._expression(partition, offset)
+        if expression:
+            options["expression"] = expression
+        if order is not None:
+            options |= {"sort_by": order.column.name, "sort_order": "ascending"}
+        out = selected(self.ktype, self.columns)
+        while True:
+            page = self._fetch(row, self.page_size, options)
+            row += page.wire.num_rows
+            wire = page.wire
+            if order is not None:
+                wire = order.undelivered(wire, offset)
+                offset = order.advance(wire, offset)
+            else:
+                offset = {"row": row}
+            if wire.num_rows:
+                projected = wire.select(list(out.names)) if self.columns is not None else wire
+                yield Page(wire_to_arrow(projected, out), offset)
+            if not page.has_more or not page.wire.num_rows:
+                return

@@ -1,0 +1,1 @@
+"""pvarchiver: the wire protocol <-> Arrow batches (imports neither io, pandas nor Dask)."""
