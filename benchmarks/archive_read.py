@@ -121,7 +121,7 @@ def main() -> None:
         url = line.strip().removeprefix("READY archive=")
         import arrowtap
 
-        names = arrowtap.find_channels(url, "*")
+        names = arrowtap.find_archive_channels(url, "*")
         print(f"fake archiver: {args.samples} samples over {len(names)} channels at {url}")
         warm = time.perf_counter()
         side("official", url, names)

@@ -10,7 +10,7 @@ creation are not timed):
     exponential backoff with full jitter, base 1 s), in the loop over
     ``nextToken`` a careful user writes: when boto3 gives up on a page, the
     loop asks for the same page again (so it loses nothing, but pays for it);
-(b) ``arrowtap.read_kx_clusters`` (its RetryPolicy: 10 tries, backoff from 50 ms).
+(b) ``arrowtap.read_finspace_clusters`` (its RetryPolicy: 10 tries, backoff from 50 ms).
 
 Retries are counted by the fake (throttled answers during each side's run)
 and, for boto3, also from ``ResponseMetadata.RetryAttempts``. The last line is
@@ -73,11 +73,11 @@ def boto3_side(url: str, env: str, page_size: int) -> dict[str, Any]:
 
 def arrowtap_side(url: str, env: str, page_size: int) -> dict[str, Any]:
     """arrowtap: one call."""
-    from arrowtap.connectors.finspace.listings import read_kx_clusters
+    from arrowtap.connectors.finspace.listings import read_finspace_clusters
     from arrowtap.testing.finspace import TEST_CREDENTIALS
 
     began = time.perf_counter()
-    frame = read_kx_clusters(
+    frame = read_finspace_clusters(
         env, region="us-east-1", endpoint_url=url, credentials=TEST_CREDENTIALS, page_size=page_size
     )
     seconds = time.perf_counter() - began

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from arrowtap import RetryPolicy
-from arrowtap.connectors.fleet.view import read_clusters
+from arrowtap.connectors.fleet.view import read_fleet
 from arrowtap.errors import InvalidArgumentError, TransportError
 from arrowtap.testing.finspace import FakeFinSpace
 from arrowtap.testing.harperdb import HarperDBCluster
@@ -20,7 +20,7 @@ CLOSED = "http://127.0.0.1:1/"
 
 
 def test_columns_and_dtypes_with_no_system() -> None:
-    fleet = read_clusters()
+    fleet = read_fleet()
     assert fleet.empty
     assert list(fleet.columns) == ["system", "cluster", "node", "status", "last_seen", "details"]
     assert str(fleet["last_seen"].dtype) == "datetime64[ns, UTC]"
@@ -29,11 +29,11 @@ def test_columns_and_dtypes_with_no_system() -> None:
 def test_finspace_clusters_of_every_environment(fake_finspace: FakeFinSpace) -> None:
     import arrowtap
 
-    fleet = read_clusters(finspace=True, finspace_options=fake_finspace.options)
-    envs = arrowtap.read_kx_environments(**fake_finspace.options)
+    fleet = read_fleet(finspace=True, finspace_options=fake_finspace.options)
+    envs = arrowtap.read_finspace_environments(**fake_finspace.options)
     expected = pd.concat(
         [
-            arrowtap.read_kx_clusters(env, **fake_finspace.options).assign(environmentId=env)
+            arrowtap.read_finspace_clusters(env, **fake_finspace.options).assign(environmentId=env)
             for env in envs["environmentId"]
         ]
     )
@@ -61,9 +61,7 @@ def test_finspace_clusters_of_every_environment(fake_finspace: FakeFinSpace) -> 
 
 def test_pvarchiver_servers_and_an_unreachable_cluster() -> None:
     with FakeArchiver(admin=True) as fake:
-        fleet = read_clusters(
-            pvarchiver={"beamline": fake.admin_url, "gone": CLOSED}, retry=ONE_TRY
-        )
+        fleet = read_fleet(pvarchiver={"beamline": fake.admin_url, "gone": CLOSED}, retry=ONE_TRY)
     online = fleet[fleet["cluster"] == "beamline"].set_index("node")
     assert sorted(online["status"]) == ["offline", "online"]
     assert online["last_seen"].notna().all()
@@ -75,7 +73,7 @@ def test_pvarchiver_servers_and_an_unreachable_cluster() -> None:
 
 def test_errors_raise_raises_the_first_failure() -> None:
     with pytest.raises(TransportError, match=r"127\.0\.0\.1:1"):
-        read_clusters(pvarchiver=[CLOSED], errors="raise", retry=ONE_TRY)
+        read_fleet(pvarchiver=[CLOSED], errors="raise", retry=ONE_TRY)
 
 
 @pytest.mark.parametrize(
@@ -88,14 +86,14 @@ def test_errors_raise_raises_the_first_failure() -> None:
 )
 def test_bad_arguments(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(InvalidArgumentError, match=match):
-        read_clusters(**kwargs)  # type: ignore[arg-type]
+        read_fleet(**kwargs)  # type: ignore[arg-type]
 
 
 def test_no_secret_in_the_frame(fake_finspace: FakeFinSpace) -> None:
     secret = "s3cret-pass"
     with FakeArchiver(admin=True) as fake:
         url = fake.admin_url.replace("http://", f"http://admin:{secret}@")
-        fleet = read_clusters(
+        fleet = read_fleet(
             finspace=True,
             finspace_options=fake_finspace.options,
             pvarchiver=[url, f"http://admin:{secret}@127.0.0.1:1/"],
@@ -113,7 +111,7 @@ def test_harperdb_nodes_and_connections(harperdb_cluster: HarperDBCluster) -> No
         for node in (node1, node2)
     ]
     wrong = f"http://admin:not-the-password@{node1.url.removeprefix('http://')}"
-    fleet = read_clusters(harperdb={"pair": urls, "bad": [wrong, CLOSED]}, retry=ONE_TRY)
+    fleet = read_fleet(harperdb={"pair": urls, "bad": [wrong, CLOSED]}, retry=ONE_TRY)
     pair = fleet[fleet["cluster"] == "pair"].set_index("node")
     assert pair.loc["node1", "status"] == "enabled"
     assert pair.loc["node2", "status"] == "enabled"
@@ -132,7 +130,7 @@ def test_harperdb_nodes_and_connections(harperdb_cluster: HarperDBCluster) -> No
 
 def test_kinetica_system_status(fake_kinetica: FakeKinetica) -> None:
     fake_kinetica_url = fake_kinetica.url
-    fleet = read_clusters(kinetica={"gpu": fake_kinetica_url})
+    fleet = read_fleet(kinetica={"gpu": fake_kinetica_url})
     row = fleet.iloc[0]
     assert (row["system"], row["cluster"], row["status"]) == ("kinetica", "gpu", "running")
     assert json.loads(row["details"])["url"] == fake_kinetica_url

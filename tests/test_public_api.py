@@ -42,30 +42,33 @@ EXPECTED_ALL = {
     "TransportError",
     "UnavailableError",
     "WriteMode",
-    "find_channels",
+    "find_archive_channels",
+    "Increment",
+    "Interrupted",
+    "InvalidTypeError",
     "open_checkpoint",
     "read_archive_samples",
     "scan_archive_samples",
     "sync_archive_samples",
-    "export_pv_config",
-    "import_pv_config",
-    "read_pv_channel",
-    "read_pv_channels",
-    "read_pv_cluster_status",
-    "read_pv_server_status",
-    "write_channel_configs",
-    "read_kx_environments",
-    "read_kx_clusters",
-    "read_kx_databases",
-    "read_kx_changesets",
-    "read_kx_cluster_nodes",
-    "scan_kx_environments",
-    "scan_kx_clusters",
-    "scan_kx_databases",
-    "scan_kx_changesets",
-    "scan_kx_cluster_nodes",
-    "diff_kx_clusters",
-    "read_clusters",
+    "export_archive_config",
+    "import_archive_config",
+    "read_archive_channel",
+    "read_archive_channels",
+    "read_archive_cluster_status",
+    "read_archive_server_status",
+    "write_archive_channels",
+    "read_finspace_environments",
+    "read_finspace_clusters",
+    "read_finspace_databases",
+    "read_finspace_changesets",
+    "read_finspace_cluster_nodes",
+    "scan_finspace_environments",
+    "scan_finspace_clusters",
+    "scan_finspace_databases",
+    "scan_finspace_changesets",
+    "scan_finspace_cluster_nodes",
+    "diff_finspace_clusters",
+    "read_fleet",
     "DecodeFailed",
     "Deleted",
     "Inserted",
@@ -177,6 +180,7 @@ def _public_functions() -> list[tuple[str, Callable[..., Any]]]:
     ]
     functions.append(("arrowtap.dask.read_archive_samples", arrowtap.dask.read_archive_samples))
     functions.append(("arrowtap.dask.read_kinetica", arrowtap.dask.read_kinetica))
+    functions.append(("arrowtap.dask.sync_archive_samples", arrowtap.dask.sync_archive_samples))
     return functions
 
 
@@ -204,31 +208,32 @@ def _sections(doc: str) -> dict[str, list[str]]:
 def test_public_functions_are_the_expected_ones() -> None:
     names = {name for name, _ in _public_functions()}
     assert names == {
-        "arrowtap.find_channels",
+        "arrowtap.find_archive_channels",
         "arrowtap.open_checkpoint",
         "arrowtap.read_archive_samples",
         "arrowtap.scan_archive_samples",
         "arrowtap.sync_archive_samples",
-        "arrowtap.export_pv_config",
-        "arrowtap.import_pv_config",
-        "arrowtap.read_pv_channel",
-        "arrowtap.read_pv_channels",
-        "arrowtap.read_pv_cluster_status",
-        "arrowtap.read_pv_server_status",
-        "arrowtap.write_channel_configs",
-        "arrowtap.read_kx_environments",
-        "arrowtap.read_kx_clusters",
-        "arrowtap.read_kx_databases",
-        "arrowtap.read_kx_changesets",
-        "arrowtap.read_kx_cluster_nodes",
-        "arrowtap.scan_kx_environments",
-        "arrowtap.scan_kx_clusters",
-        "arrowtap.scan_kx_databases",
-        "arrowtap.scan_kx_changesets",
-        "arrowtap.scan_kx_cluster_nodes",
-        "arrowtap.diff_kx_clusters",
+        "arrowtap.export_archive_config",
+        "arrowtap.import_archive_config",
+        "arrowtap.read_archive_channel",
+        "arrowtap.read_archive_channels",
+        "arrowtap.read_archive_cluster_status",
+        "arrowtap.read_archive_server_status",
+        "arrowtap.write_archive_channels",
+        "arrowtap.read_finspace_environments",
+        "arrowtap.read_finspace_clusters",
+        "arrowtap.read_finspace_databases",
+        "arrowtap.read_finspace_changesets",
+        "arrowtap.read_finspace_cluster_nodes",
+        "arrowtap.scan_finspace_environments",
+        "arrowtap.scan_finspace_clusters",
+        "arrowtap.scan_finspace_databases",
+        "arrowtap.scan_finspace_changesets",
+        "arrowtap.scan_finspace_cluster_nodes",
+        "arrowtap.diff_finspace_clusters",
         "arrowtap.dask.read_archive_samples",
-        "arrowtap.read_clusters",
+        "arrowtap.dask.sync_archive_samples",
+        "arrowtap.read_fleet",
         "arrowtap.monitor_kinetica",
         "arrowtap.sync_kinetica_monitor",
         "arrowtap.read_harperdb",
@@ -283,6 +288,7 @@ def test_public_function_has_numpydoc_docstring_with_examples(
 ERROR_TREE: dict[str, tuple[str | None, tuple[type[BaseException], ...]]] = {
     "ArrowtapError": (None, (Exception,)),
     "InvalidArgumentError": ("ArrowtapError", (ValueError,)),
+    "InvalidTypeError": ("InvalidArgumentError", (ValueError, TypeError)),
     "ProtocolError": ("ArrowtapError", ()),
     "DecodeError": ("ProtocolError", (ValueError,)),
     "TransportError": ("ArrowtapError", (ConnectionError,)),
@@ -303,7 +309,9 @@ ERROR_TREE: dict[str, tuple[str | None, tuple[type[BaseException], ...]]] = {
 
 
 def test_every_error_is_in_the_documented_tree() -> None:
-    assert set(arrowtap.errors.__all__) == set(ERROR_TREE)
+    assert set(arrowtap.errors.__all__) == set(ERROR_TREE) | {"Interrupted"}
+    assert issubclass(arrowtap.Interrupted, KeyboardInterrupt)
+    assert not issubclass(arrowtap.Interrupted, arrowtap.ArrowtapError)
     assert set(ERROR_TREE) <= set(arrowtap.__all__)
 
 

@@ -1,10 +1,11 @@
 """arrowtap: operational systems' data as Arrow tables, pandas and Dask DataFrames.
 
-Readers are pandas-style functions (``read_*`` to a DataFrame, ``scan_*`` to a
-:class:`pyarrow.RecordBatchReader``, ``arrowtap.dask.read_*`` to a Dask
-DataFrame); ``sync_*`` copies new data into a Parquet dataset exactly once,
-resuming from checkpointed offsets. ``import arrowtap`` loads no connector: each
-is imported on first use.
+Every source has ``read_<source>`` (a pandas DataFrame), ``scan_<source>`` (a
+:class:`pyarrow.RecordBatchReader`) and ``sync_<source>`` (new data into a
+Parquet dataset exactly once, resuming from checkpointed offsets), and where it
+can be split ``arrowtap.dask.read_<source>`` and ``arrowtap.dask.sync_<source>``;
+:func:`sources` lists them all with what each offers. ``import arrowtap`` loads
+no connector: each is imported on first use.
 
 Examples
 --------
@@ -30,7 +31,9 @@ from arrowtap.errors import (
     CheckpointNotActiveError,
     CheckpointNotFoundError,
     DecodeError,
+    Interrupted,
     InvalidArgumentError,
+    InvalidTypeError,
     NotFoundError,
     ProtocolError,
     ServerError,
@@ -40,6 +43,9 @@ from arrowtap.errors import (
 )
 
 if TYPE_CHECKING:
+    from arrowtap.catalog import (
+        sources,
+    )
     from arrowtap.checkpoint import (
         Checkpoint,
         CheckpointAttributes,
@@ -49,30 +55,46 @@ if TYPE_CHECKING:
     from arrowtap.checkpoint.harperdb import (
         HarperDBCheckpoint,
     )
-    from arrowtap.connectors._http import RetryPolicy
+    from arrowtap.connectors._http import (
+        RetryPolicy,
+    )
     from arrowtap.connectors.finspace.listings import (
-        diff_kx_clusters,
-        read_kx_changesets,
-        read_kx_cluster_nodes,
-        read_kx_clusters,
-        read_kx_databases,
-        read_kx_environments,
-        scan_kx_changesets,
-        scan_kx_cluster_nodes,
-        scan_kx_clusters,
-        scan_kx_databases,
-        scan_kx_environments,
+        diff_finspace_clusters,
+        read_finspace_changesets,
+        read_finspace_cluster_nodes,
+        read_finspace_clusters,
+        read_finspace_databases,
+        read_finspace_environments,
+        scan_finspace_changesets,
+        scan_finspace_cluster_nodes,
+        scan_finspace_clusters,
+        scan_finspace_databases,
+        scan_finspace_environments,
+        sync_finspace_changesets,
+        sync_finspace_cluster_nodes,
+        sync_finspace_clusters,
+        sync_finspace_databases,
+        sync_finspace_environments,
     )
     from arrowtap.connectors.fleet.view import (
-        read_clusters,
+        read_fleet,
+        scan_fleet,
+        sync_fleet,
     )
     from arrowtap.connectors.harperdb.cluster import (
         HarperDBWriteError,
-        read_harperdb,
         read_harperdb_cluster_status,
         read_harperdb_nodes,
         read_harperdb_routes,
+        scan_harperdb_cluster_status,
+        sync_harperdb_cluster_status,
+    )
+    from arrowtap.connectors.harperdb.table import (
+        read_harperdb,
         scan_harperdb,
+    )
+    from arrowtap.connectors.harperdb.table_sync import (
+        sync_harperdb,
     )
     from arrowtap.connectors.harperdb.write import (
         write_harperdb,
@@ -92,66 +114,99 @@ if TYPE_CHECKING:
         monitor_kinetica,
         sync_kinetica_monitor,
     )
+    from arrowtap.connectors.kinetica.sql import (
+        read_kinetica_sql,
+        scan_kinetica_sql,
+        sync_kinetica_sql,
+    )
     from arrowtap.connectors.kinetica.table import (
         read_kinetica,
-        read_kinetica_sql,
         scan_kinetica,
-        scan_kinetica_sql,
+    )
+    from arrowtap.connectors.kinetica.table_sync import (
+        sync_kinetica,
+    )
+    from arrowtap.connectors.kinetica.write import (
         write_kinetica,
     )
     from arrowtap.connectors.pvarchiver.admin import (
-        export_pv_config,
-        import_pv_config,
-        read_pv_channel,
-        read_pv_channels,
-        read_pv_cluster_status,
-        read_pv_server_status,
-        write_channel_configs,
+        export_archive_config,
+        import_archive_config,
+        read_archive_channel,
+        read_archive_server_status,
+    )
+    from arrowtap.connectors.pvarchiver.admin_sources import (
+        read_archive_channels,
+        read_archive_cluster_status,
+        scan_archive_channels,
+        scan_archive_cluster_status,
+        sync_archive_channels,
+        sync_archive_cluster_status,
+    )
+    from arrowtap.connectors.pvarchiver.admin_write import (
+        write_archive_channels,
     )
     from arrowtap.connectors.pvarchiver.samples import (
-        find_channels,
+        find_archive_channels,
         read_archive_samples,
         scan_archive_samples,
+    )
+    from arrowtap.connectors.pvarchiver.samples_sync import (
         sync_archive_samples,
     )
-    from arrowtap.connectors.pvarchiver.wire.schema import SAMPLE_SCHEMA
-    from arrowtap.io.sink import ParquetDatasetSink
-    from arrowtap.io.sync import SyncSummary
+    from arrowtap.connectors.pvarchiver.wire.schema import (
+        SAMPLE_SCHEMA,
+    )
+    from arrowtap.io.reading import (
+        Increment,
+    )
+    from arrowtap.io.registry import (
+        SourceInfo,
+    )
+    from arrowtap.io.sink import (
+        ParquetDatasetSink,
+    )
+    from arrowtap.io.sync import (
+        SyncSummary,
+    )
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    "find_channels": "arrowtap.connectors.pvarchiver.samples",
-    "read_archive_samples": "arrowtap.connectors.pvarchiver.samples",
-    "scan_archive_samples": "arrowtap.connectors.pvarchiver.samples",
-    "sync_archive_samples": "arrowtap.connectors.pvarchiver.samples",
     "Checkpoint": "arrowtap.checkpoint",
     "CheckpointAttributes": "arrowtap.checkpoint",
     "WriteMode": "arrowtap.checkpoint",
     "open_checkpoint": "arrowtap.checkpoint",
+    "HarperDBCheckpoint": "arrowtap.checkpoint.harperdb",
     "RetryPolicy": "arrowtap.connectors._http",
-    "SAMPLE_SCHEMA": "arrowtap.connectors.pvarchiver.wire.schema",
     "ParquetDatasetSink": "arrowtap.io.sink",
     "SyncSummary": "arrowtap.io.sync",
-    "read_kx_environments": "arrowtap.connectors.finspace.listings",
-    "read_kx_clusters": "arrowtap.connectors.finspace.listings",
-    "read_kx_databases": "arrowtap.connectors.finspace.listings",
-    "read_kx_changesets": "arrowtap.connectors.finspace.listings",
-    "read_kx_cluster_nodes": "arrowtap.connectors.finspace.listings",
-    "scan_kx_environments": "arrowtap.connectors.finspace.listings",
-    "scan_kx_clusters": "arrowtap.connectors.finspace.listings",
-    "scan_kx_databases": "arrowtap.connectors.finspace.listings",
-    "scan_kx_changesets": "arrowtap.connectors.finspace.listings",
-    "scan_kx_cluster_nodes": "arrowtap.connectors.finspace.listings",
-    "diff_kx_clusters": "arrowtap.connectors.finspace.listings",
-    "export_pv_config": "arrowtap.connectors.pvarchiver.admin",
-    "import_pv_config": "arrowtap.connectors.pvarchiver.admin",
-    "read_pv_channel": "arrowtap.connectors.pvarchiver.admin",
-    "read_pv_channels": "arrowtap.connectors.pvarchiver.admin",
-    "read_pv_cluster_status": "arrowtap.connectors.pvarchiver.admin",
-    "read_pv_server_status": "arrowtap.connectors.pvarchiver.admin",
-    "write_channel_configs": "arrowtap.connectors.pvarchiver.admin",
-    "read_clusters": "arrowtap.connectors.fleet.view",
+    "Increment": "arrowtap.io.reading",
+    "SourceInfo": "arrowtap.io.registry",
+    "sources": "arrowtap.catalog",
+    "SAMPLE_SCHEMA": "arrowtap.connectors.pvarchiver.wire.schema",
+    "find_archive_channels": "arrowtap.connectors.pvarchiver.samples",
+    "read_archive_samples": "arrowtap.connectors.pvarchiver.samples",
+    "scan_archive_samples": "arrowtap.connectors.pvarchiver.samples",
+    "sync_archive_samples": "arrowtap.connectors.pvarchiver.samples_sync",
+    "read_archive_channels": "arrowtap.connectors.pvarchiver.admin_sources",
+    "scan_archive_channels": "arrowtap.connectors.pvarchiver.admin_sources",
+    "sync_archive_channels": "arrowtap.connectors.pvarchiver.admin_sources",
+    "read_archive_cluster_status": "arrowtap.connectors.pvarchiver.admin_sources",
+    "scan_archive_cluster_status": "arrowtap.connectors.pvarchiver.admin_sources",
+    "sync_archive_cluster_status": "arrowtap.connectors.pvarchiver.admin_sources",
+    "export_archive_config": "arrowtap.connectors.pvarchiver.admin",
+    "import_archive_config": "arrowtap.connectors.pvarchiver.admin",
+    "read_archive_channel": "arrowtap.connectors.pvarchiver.admin",
+    "read_archive_server_status": "arrowtap.connectors.pvarchiver.admin",
+    "write_archive_channels": "arrowtap.connectors.pvarchiver.admin_write",
+    "read_kinetica": "arrowtap.connectors.kinetica.table",
+    "scan_kinetica": "arrowtap.connectors.kinetica.table",
+    "sync_kinetica": "arrowtap.connectors.kinetica.table_sync",
+    "read_kinetica_sql": "arrowtap.connectors.kinetica.sql",
+    "scan_kinetica_sql": "arrowtap.connectors.kinetica.sql",
+    "sync_kinetica_sql": "arrowtap.connectors.kinetica.sql",
+    "write_kinetica": "arrowtap.connectors.kinetica.write",
     "DecodeFailed": "arrowtap.connectors.kinetica.monitor",
     "Deleted": "arrowtap.connectors.kinetica.monitor",
     "Inserted": "arrowtap.connectors.kinetica.monitor",
@@ -163,19 +218,35 @@ _LAZY = {
     "sync_kinetica_monitor": "arrowtap.connectors.kinetica.monitor",
     "CallbackKind": "arrowtap.connectors.kinetica.callbacks",
     "KineticaTableMonitor": "arrowtap.connectors.kinetica.callbacks",
-    "HarperDBCheckpoint": "arrowtap.checkpoint.harperdb",
-    "HarperDBWriteError": "arrowtap.connectors.harperdb.cluster",
-    "read_harperdb": "arrowtap.connectors.harperdb.cluster",
-    "scan_harperdb": "arrowtap.connectors.harperdb.cluster",
+    "read_finspace_environments": "arrowtap.connectors.finspace.listings",
+    "scan_finspace_environments": "arrowtap.connectors.finspace.listings",
+    "sync_finspace_environments": "arrowtap.connectors.finspace.listings",
+    "read_finspace_clusters": "arrowtap.connectors.finspace.listings",
+    "scan_finspace_clusters": "arrowtap.connectors.finspace.listings",
+    "sync_finspace_clusters": "arrowtap.connectors.finspace.listings",
+    "read_finspace_databases": "arrowtap.connectors.finspace.listings",
+    "scan_finspace_databases": "arrowtap.connectors.finspace.listings",
+    "sync_finspace_databases": "arrowtap.connectors.finspace.listings",
+    "read_finspace_changesets": "arrowtap.connectors.finspace.listings",
+    "scan_finspace_changesets": "arrowtap.connectors.finspace.listings",
+    "sync_finspace_changesets": "arrowtap.connectors.finspace.listings",
+    "read_finspace_cluster_nodes": "arrowtap.connectors.finspace.listings",
+    "scan_finspace_cluster_nodes": "arrowtap.connectors.finspace.listings",
+    "sync_finspace_cluster_nodes": "arrowtap.connectors.finspace.listings",
+    "diff_finspace_clusters": "arrowtap.connectors.finspace.listings",
+    "read_harperdb": "arrowtap.connectors.harperdb.table",
+    "scan_harperdb": "arrowtap.connectors.harperdb.table",
+    "sync_harperdb": "arrowtap.connectors.harperdb.table_sync",
     "read_harperdb_cluster_status": "arrowtap.connectors.harperdb.cluster",
+    "scan_harperdb_cluster_status": "arrowtap.connectors.harperdb.cluster",
+    "sync_harperdb_cluster_status": "arrowtap.connectors.harperdb.cluster",
     "read_harperdb_nodes": "arrowtap.connectors.harperdb.cluster",
     "read_harperdb_routes": "arrowtap.connectors.harperdb.cluster",
+    "HarperDBWriteError": "arrowtap.connectors.harperdb.cluster",
     "write_harperdb": "arrowtap.connectors.harperdb.write",
-    "read_kinetica": "arrowtap.connectors.kinetica.table",
-    "scan_kinetica": "arrowtap.connectors.kinetica.table",
-    "read_kinetica_sql": "arrowtap.connectors.kinetica.table",
-    "scan_kinetica_sql": "arrowtap.connectors.kinetica.table",
-    "write_kinetica": "arrowtap.connectors.kinetica.table",
+    "read_fleet": "arrowtap.connectors.fleet.view",
+    "scan_fleet": "arrowtap.connectors.fleet.view",
+    "sync_fleet": "arrowtap.connectors.fleet.view",
 }
 
 __all__ = [
@@ -198,8 +269,11 @@ __all__ = [
     "Deleted",
     "HarperDBCheckpoint",
     "HarperDBWriteError",
+    "Increment",
     "Inserted",
+    "Interrupted",
     "InvalidArgumentError",
+    "InvalidTypeError",
     "KineticaTableMonitor",
     "MonitorStream",
     "NotFoundError",
@@ -208,6 +282,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "SinkError",
+    "SourceInfo",
     "SyncSummary",
     "TableAltered",
     "TableDropped",
@@ -215,41 +290,58 @@ __all__ = [
     "UnavailableError",
     "Updated",
     "WriteMode",
-    "diff_kx_clusters",
-    "export_pv_config",
-    "find_channels",
-    "import_pv_config",
+    "diff_finspace_clusters",
+    "export_archive_config",
+    "find_archive_channels",
+    "import_archive_config",
     "monitor_kinetica",
     "open_checkpoint",
+    "read_archive_channel",
+    "read_archive_channels",
+    "read_archive_cluster_status",
     "read_archive_samples",
-    "read_clusters",
+    "read_archive_server_status",
+    "read_finspace_changesets",
+    "read_finspace_cluster_nodes",
+    "read_finspace_clusters",
+    "read_finspace_databases",
+    "read_finspace_environments",
+    "read_fleet",
     "read_harperdb",
     "read_harperdb_cluster_status",
     "read_harperdb_nodes",
     "read_harperdb_routes",
     "read_kinetica",
     "read_kinetica_sql",
-    "read_kx_changesets",
-    "read_kx_cluster_nodes",
-    "read_kx_clusters",
-    "read_kx_databases",
-    "read_kx_environments",
-    "read_pv_channel",
-    "read_pv_channels",
-    "read_pv_cluster_status",
-    "read_pv_server_status",
+    "scan_archive_channels",
+    "scan_archive_cluster_status",
     "scan_archive_samples",
+    "scan_finspace_changesets",
+    "scan_finspace_cluster_nodes",
+    "scan_finspace_clusters",
+    "scan_finspace_databases",
+    "scan_finspace_environments",
+    "scan_fleet",
     "scan_harperdb",
+    "scan_harperdb_cluster_status",
     "scan_kinetica",
     "scan_kinetica_sql",
-    "scan_kx_changesets",
-    "scan_kx_cluster_nodes",
-    "scan_kx_clusters",
-    "scan_kx_databases",
-    "scan_kx_environments",
+    "sources",
+    "sync_archive_channels",
+    "sync_archive_cluster_status",
     "sync_archive_samples",
+    "sync_finspace_changesets",
+    "sync_finspace_cluster_nodes",
+    "sync_finspace_clusters",
+    "sync_finspace_databases",
+    "sync_finspace_environments",
+    "sync_fleet",
+    "sync_harperdb",
+    "sync_harperdb_cluster_status",
+    "sync_kinetica",
     "sync_kinetica_monitor",
-    "write_channel_configs",
+    "sync_kinetica_sql",
+    "write_archive_channels",
     "write_harperdb",
     "write_kinetica",
 ]

@@ -5,6 +5,7 @@ fits, the error also inherits it, so ``except ValueError`` keeps working::
 
     ArrowtapError
     ├── InvalidArgumentError (ValueError)        a bad value passed by the caller
+    │   └── InvalidTypeError (TypeError)         ... of a type the argument does not take
     ├── ProtocolError                            the server broke its protocol
     │   └── DecodeError (ValueError)             a body that does not decode
     ├── TransportError (ConnectionError)         no answer after the retry budget
@@ -21,6 +22,10 @@ fits, the error also inherits it, so ``except ValueError`` keeps working::
     │   ├── CheckpointNotFoundError (KeyError)   no such section
     │   └── CheckpointNotActiveError             write without the active replica
     └── SinkError                                the output could not be written
+
+A sync or read stopped by Ctrl-C or SIGTERM raises :class:`Interrupted`, a
+:class:`KeyboardInterrupt` (not an :class:`ArrowtapError`: nothing failed) that
+carries the summary of what was committed before the stop.
 
 Messages name the system, the endpoint and the bad value, never a secret.
 """
@@ -39,7 +44,9 @@ __all__ = [
     "CheckpointNotActiveError",
     "CheckpointNotFoundError",
     "DecodeError",
+    "Interrupted",
     "InvalidArgumentError",
+    "InvalidTypeError",
     "NotFoundError",
     "ProtocolError",
     "ServerError",
@@ -55,6 +62,10 @@ class ArrowtapError(Exception):
 
 class InvalidArgumentError(ArrowtapError, ValueError):
     """A value passed by the caller is not acceptable."""
+
+
+class InvalidTypeError(InvalidArgumentError, TypeError):
+    """A value passed by the caller is of a type the argument does not take."""
 
 
 class ProtocolError(ArrowtapError):
@@ -138,3 +149,20 @@ class CheckpointNotActiveError(CheckpointError):
 
 class SinkError(ArrowtapError):
     """A batch could not be written to its destination."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A sync or read stopped between pages by Ctrl-C or SIGTERM.
+
+    Parameters
+    ----------
+    summary : object
+        What was committed before the stop (a :class:`~arrowtap.SyncSummary`).
+    signal : int
+        The signal that stopped it (``signal.SIGINT`` or ``signal.SIGTERM``).
+    """
+
+    def __init__(self, summary: object = None, signal: int = 2) -> None:
+        super().__init__(f"stopped by signal {signal}; committed: {summary}")
+        self.summary = summary
+        self.signal = signal

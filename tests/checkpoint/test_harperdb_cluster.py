@@ -154,7 +154,7 @@ def test_sync_runner_resumes_from_offsets_kept_in_harperdb(
     harperdb_cluster: HarperDBCluster, fake_archiver: FakeArchiver, tmp_path: Path, name: str
 ) -> None:
     one, two = harperdb_cluster.nodes
-    channels = arrowtap.find_channels(fake_archiver.url, "*")
+    channels = arrowtap.find_archive_channels(fake_archiver.url, "*")
     truth = arrowtap.scan_archive_samples(fake_archiver.url, channels, 0, END).read_all()
 
     def run(node: HarperDBServer, end: int) -> SyncSummary:

@@ -90,32 +90,36 @@ def test_clusters_and_environments_agree(models: Path, fake: FakeFinSpace) -> No
     clusters = boto_list(
         api, "list_kx_clusters", "kxClusterSummaries", environmentId=env, maxResults=37
     )
-    agree("ListKxClusters", clusters, fs.scan_kx_clusters(env, **fake.options).read_all())
+    agree("ListKxClusters", clusters, fs.scan_finspace_clusters(env, **fake.options).read_all())
     gateways = boto_list(
         api, "list_kx_clusters", "kxClusterSummaries", environmentId=env, clusterType="GATEWAY"
     )
     agree(
-        "ListKxClusters", gateways, fs.scan_kx_clusters(env, "GATEWAY", **fake.options).read_all()
+        "ListKxClusters",
+        gateways,
+        fs.scan_finspace_clusters(env, "GATEWAY", **fake.options).read_all(),
     )
     paginator = api.get_paginator("list_kx_environments")
     pages = list(paginator.paginate(PaginationConfig={"PageSize": 2}))
     assert len(pages) == 3
     environments = [e for page in pages for e in page["environments"]]
-    agree("ListKxEnvironments", environments, fs.scan_kx_environments(**fake.options).read_all())
+    agree(
+        "ListKxEnvironments", environments, fs.scan_finspace_environments(**fake.options).read_all()
+    )
 
 
 def test_other_listings_agree(models: Path, fake: FakeFinSpace) -> None:
     api = client(fake)
     env = fake.environment_id
     databases = boto_list(api, "list_kx_databases", "kxDatabases", environmentId=env)
-    agree("ListKxDatabases", databases, fs.scan_kx_databases(env, **fake.options).read_all())
+    agree("ListKxDatabases", databases, fs.scan_finspace_databases(env, **fake.options).read_all())
     changesets = boto_list(
         api, "list_kx_changesets", "kxChangesets", environmentId=env, databaseName="db_001"
     )
     agree(
         "ListKxChangesets",
         changesets,
-        fs.scan_kx_changesets(env, "db_001", **fake.options).read_all(),
+        fs.scan_finspace_changesets(env, "db_001", **fake.options).read_all(),
     )
     nodes = boto_list(
         api, "list_kx_cluster_nodes", "nodes", environmentId=env, clusterName="cluster-00002"
@@ -123,7 +127,7 @@ def test_other_listings_agree(models: Path, fake: FakeFinSpace) -> None:
     agree(
         "ListKxClusterNodes",
         nodes,
-        fs.scan_kx_cluster_nodes(env, "cluster-00002", **fake.options).read_all(),
+        fs.scan_finspace_cluster_nodes(env, "cluster-00002", **fake.options).read_all(),
     )
 
 

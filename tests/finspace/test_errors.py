@@ -51,7 +51,9 @@ def test_modelled_exception_from_the_fake(fake_finspace: FakeFinSpace, code: str
     status = service_model()["shapes"][code]["error"]["httpStatusCode"]
     fake_finspace.fail_next(code, f"Explanation of {code} from AWS")
     with pytest.raises(ServerError) as info:
-        fs.read_kx_clusters(fake_finspace.environment_id, retry=ONE_TRY, **fake_finspace.options)
+        fs.read_finspace_clusters(
+            fake_finspace.environment_id, retry=ONE_TRY, **fake_finspace.options
+        )
     error = info.value
     assert type(error) is EXPECTED[code]
     assert error.status == status
@@ -66,7 +68,7 @@ def test_modelled_exception_from_the_fake(fake_finspace: FakeFinSpace, code: str
 @pytest.mark.parametrize("code", ["InternalServerException", "ThrottlingException"])
 def test_retryable_exceptions_are_retried(fake_finspace: FakeFinSpace, code: str) -> None:
     fake_finspace.fail_next(code, count=2)
-    df = fs.read_kx_environments(retry=FAST, **fake_finspace.options)
+    df = fs.read_finspace_environments(retry=FAST, **fake_finspace.options)
     assert len(df) == 3
     assert fake_finspace.stats.errors[code] == 2
 
@@ -77,14 +79,14 @@ def test_retryable_exceptions_are_retried(fake_finspace: FakeFinSpace, code: str
 def test_other_exceptions_are_not_retried(fake_finspace: FakeFinSpace, code: str) -> None:
     fake_finspace.fail_next(code, count=2)
     with pytest.raises(ServerError):
-        fs.read_kx_environments(retry=FAST, **fake_finspace.options)
+        fs.read_finspace_environments(retry=FAST, **fake_finspace.options)
     assert fake_finspace.stats.errors[code] == 1
 
 
 def test_wrong_secret_is_an_invalid_signature(fake_finspace: FakeFinSpace) -> None:
     creds = TEST_CREDENTIALS | {"aws_secret_access_key": "not-the-secret"}
     with pytest.raises(AuthenticationError, match="InvalidSignatureException") as info:
-        fs.read_kx_environments(**(fake_finspace.options | {"credentials": creds}))
+        fs.read_finspace_environments(**(fake_finspace.options | {"credentials": creds}))
     assert info.value.status == 403
     assert "does not match the signature you provided" in str(info.value)
 
@@ -92,12 +94,14 @@ def test_wrong_secret_is_an_invalid_signature(fake_finspace: FakeFinSpace) -> No
 def test_unknown_key_is_unrecognized(fake_finspace: FakeFinSpace) -> None:
     creds = {"aws_access_key_id": "AKIDUNKNOWN", "aws_secret_access_key": "not-a-secret"}
     with pytest.raises(AuthenticationError, match=r"UnrecognizedClientException.*is invalid"):
-        fs.read_kx_environments(**(fake_finspace.options | {"credentials": creds}))
+        fs.read_finspace_environments(**(fake_finspace.options | {"credentials": creds}))
 
 
 def test_expired_token(fake_finspace: FakeFinSpace) -> None:
     with pytest.raises(AuthenticationError, match=r"ExpiredTokenException.*expired") as info:
-        fs.read_kx_environments(**(fake_finspace.options | {"credentials": EXPIRED_CREDENTIALS}))
+        fs.read_finspace_environments(
+            **(fake_finspace.options | {"credentials": EXPIRED_CREDENTIALS})
+        )
     assert info.value.code == "ExpiredTokenException"  # type: ignore[attr-defined]
 
 
@@ -105,7 +109,7 @@ def test_server_side_validation(fake_finspace: FakeFinSpace) -> None:
     # The model sets no range on ListKxEnvironments' maxResults; the service has one.
     fake_finspace.fail_next("ValidationException", "1 validation error detected: maxResults")
     with pytest.raises(BadRequestError, match="validation error"):
-        fs.read_kx_environments(page_size=-5, **fake_finspace.options)
+        fs.read_finspace_environments(page_size=-5, **fake_finspace.options)
 
 
 def mock(handler: httpx.MockTransport) -> dict[str, object]:
@@ -124,7 +128,7 @@ def test_code_from_the_body_when_no_header() -> None:
         )
 
     with pytest.raises(BadRequestError, match="ValidationException: bad") as info:
-        fs.read_kx_environments(**mock(httpx.MockTransport(answer)))  # type: ignore[arg-type]
+        fs.read_finspace_environments(**mock(httpx.MockTransport(answer)))  # type: ignore[arg-type]
     assert info.value.code == "ValidationException"  # type: ignore[attr-defined]
 
 
@@ -133,7 +137,7 @@ def test_unknown_code_falls_back_to_the_status() -> None:
         return httpx.Response(418, content=b"<html>teapot</html>")
 
     with pytest.raises(ServerError, match=r"HTTP 418: \(no message\)"):
-        fs.read_kx_environments(**mock(httpx.MockTransport(answer)))  # type: ignore[arg-type]
+        fs.read_finspace_environments(**mock(httpx.MockTransport(answer)))  # type: ignore[arg-type]
     assert error_class("SomethingNew", 403) is AuthenticationError
     assert error_class("SomethingNew", 409) is ServerError
 
@@ -150,10 +154,10 @@ def test_bodies_that_break_the_protocol_are_retried_then_raised() -> None:
         )
 
     with pytest.raises(ProtocolError):
-        fs.read_kx_environments(**mock(httpx.MockTransport(answer)))  # type: ignore[arg-type]
+        fs.read_finspace_environments(**mock(httpx.MockTransport(answer)))  # type: ignore[arg-type]
     assert calls == 3
     with pytest.raises(DecodeError):
-        fs.read_kx_environments(
+        fs.read_finspace_environments(
             **mock(  # type: ignore[arg-type]
                 httpx.MockTransport(
                     lambda r: httpx.Response(
@@ -171,14 +175,14 @@ def test_repeated_token_is_a_protocol_error() -> None:
         return httpx.Response(200, json={"environments": [], "nextToken": "same"})
 
     with pytest.raises(ProtocolError, match="nextToken repeats"):
-        fs.read_kx_environments(**mock(httpx.MockTransport(answer)))  # type: ignore[arg-type]
+        fs.read_finspace_environments(**mock(httpx.MockTransport(answer)))  # type: ignore[arg-type]
 
 
 def test_unreachable_endpoint_is_a_transport_error() -> None:
     with FakeFinSpace() as fake:
         options = fake.options
     with pytest.raises(TransportError, match="ListKxEnvironments"):
-        fs.read_kx_environments(retry=FAST, **options)
+        fs.read_finspace_environments(retry=FAST, **options)
 
 
 def test_error_from_response_without_request_id() -> None:
@@ -195,7 +199,7 @@ def test_error_from_response_without_request_id() -> None:
 def test_injected_common_errors_get_aws_statuses(fake_finspace: FakeFinSpace) -> None:
     fake_finspace.fail_next("ExpiredTokenException", "The security token is expired")
     with pytest.raises(AuthenticationError) as info:
-        fs.read_kx_environments(**fake_finspace.options)
+        fs.read_finspace_environments(**fake_finspace.options)
     assert info.value.status == 403
     fake_finspace.fail_next("ServiceUnavailableException", count=2)
-    assert len(fs.read_kx_environments(retry=FAST, **fake_finspace.options)) == 3
+    assert len(fs.read_finspace_environments(retry=FAST, **fake_finspace.options)) == 3

@@ -137,7 +137,7 @@ def test_throttle_rate_is_exact_per_hundred() -> None:
 
 def test_tokens_survive_changes_between_pages(fake_finspace: FakeFinSpace) -> None:
     env, world = fake_finspace.environment_id, fake_finspace.world
-    reader = fs.scan_kx_clusters(env, page_size=10, **fake_finspace.options)
+    reader = fs.scan_finspace_clusters(env, page_size=10, **fake_finspace.options)
     names = reader.read_next_batch().column("clusterName").to_pylist()
     world.remove_cluster(env, "cluster-00005")  # already read
     world.remove_cluster(env, "cluster-00015")  # not yet read
@@ -150,7 +150,7 @@ def test_tokens_survive_changes_between_pages(fake_finspace: FakeFinSpace) -> No
 
 
 def test_stats_endpoint(fake_finspace: FakeFinSpace) -> None:
-    fs.read_kx_environments(**fake_finspace.options)
+    fs.read_finspace_environments(**fake_finspace.options)
     with urllib.request.urlopen(fake_finspace.url + "/_fake/stats") as reply:
         stats = json.load(reply)
     assert stats["requests"] == 1
@@ -167,7 +167,7 @@ def test_command_line_ready_serve_and_sigterm() -> None:
         assert line.startswith("READY http://127.0.0.1:")
         url = line.split()[1]
         assert line == f"READY {url}\n"
-        df = fs.read_kx_clusters(
+        df = fs.read_finspace_clusters(
             environment_id(0), region="us-east-1", endpoint_url=url, credentials=TEST_CREDENTIALS
         )
         assert len(df) == 120

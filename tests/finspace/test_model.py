@@ -13,11 +13,11 @@ from arrowtap.errors import InvalidArgumentError
 from arrowtap.testing.finspace import TEST_CREDENTIALS, World
 
 READERS: dict[str, tuple[Any, tuple[str, ...]]] = {
-    "ListKxEnvironments": (fs.read_kx_environments, ()),
-    "ListKxClusters": (fs.read_kx_clusters, ("abc",)),
-    "ListKxDatabases": (fs.read_kx_databases, ("abc",)),
-    "ListKxChangesets": (fs.read_kx_changesets, ("abc", "db1")),
-    "ListKxClusterNodes": (fs.read_kx_cluster_nodes, ("abc", "node-1")),
+    "ListKxEnvironments": (fs.read_finspace_environments, ()),
+    "ListKxClusters": (fs.read_finspace_clusters, ("abc",)),
+    "ListKxDatabases": (fs.read_finspace_databases, ("abc",)),
+    "ListKxChangesets": (fs.read_finspace_changesets, ("abc", "db1")),
+    "ListKxClusterNodes": (fs.read_finspace_cluster_nodes, ("abc", "node-1")),
 }
 
 
@@ -60,29 +60,29 @@ def test_cluster_environment_id(
     environment_id: Any, problem: str, no_network: httpx.Client
 ) -> None:
     with pytest.raises(InvalidArgumentError, match=problem) as info:
-        fs.read_kx_clusters(environment_id, **options(no_network))
+        fs.read_finspace_clusters(environment_id, **options(no_network))
     assert repr(environment_id) in str(info.value)
     assert "environmentId" in str(info.value)
 
 
 def test_cluster_type_enum(no_network: httpx.Client) -> None:
     with pytest.raises(InvalidArgumentError, match="'BOGUS' is not one of HDB, RDB"):
-        fs.scan_kx_clusters("abc", "BOGUS", **options(no_network))
+        fs.scan_finspace_clusters("abc", "BOGUS", **options(no_network))
 
 
 def test_databases_environment_shape_differs(no_network: httpx.Client) -> None:
     # ListKxDatabases uses EnvironmentId (.*\S.*), not KxEnvironmentId (^[a-z0-9]+$).
     with pytest.raises(InvalidArgumentError, match="does not match"):
-        fs.read_kx_databases("   ", **options(no_network))
+        fs.read_finspace_databases("   ", **options(no_network))
     with pytest.raises(InvalidArgumentError, match="databaseName 'a' is shorter than 3"):
-        fs.read_kx_changesets("abc", "a", **options(no_network))
+        fs.read_finspace_changesets("abc", "a", **options(no_network))
     with pytest.raises(InvalidArgumentError, match="clusterName '-bad-' does not match"):
-        fs.read_kx_cluster_nodes("abc", "-bad-", **options(no_network))
+        fs.read_finspace_cluster_nodes("abc", "-bad-", **options(no_network))
 
 
 def test_unknown_option_is_a_type_error(no_network: httpx.Client) -> None:
     with pytest.raises(TypeError, match="regoin"):
-        fs.read_kx_clusters("abc", **options(no_network), regoin="us-east-1")  # type: ignore[call-arg]
+        fs.read_finspace_clusters("abc", **options(no_network), regoin="us-east-1")  # type: ignore[call-arg]
 
 
 def test_environments_page_size_is_unbounded_client_side() -> None:

@@ -31,7 +31,7 @@ def test_clusters_equal_ground_truth(
     small_fake: FakeFinSpace, page_size: int | None, requests: int
 ) -> None:
     env = small_fake.environment_id
-    reader = fs.scan_kx_clusters(env, page_size=page_size, **small_fake.options)
+    reader = fs.scan_finspace_clusters(env, page_size=page_size, **small_fake.options)
     table = reader.read_all()
     truth = small_fake.world.clusters[env].values()
     assert table_rows(table) == by("clusterName", expected_rows("ListKxClusters", truth))
@@ -40,7 +40,7 @@ def test_clusters_equal_ground_truth(
 
 def test_cluster_type_filter(small_fake: FakeFinSpace) -> None:
     env = small_fake.environment_id
-    df = fs.read_kx_clusters(env, "RDB", **small_fake.options)
+    df = fs.read_finspace_clusters(env, "RDB", **small_fake.options)
     want = sorted(n for n, c in small_fake.world.clusters[env].items() if c["clusterType"] == "RDB")
     assert df["clusterName"].tolist() == want
     assert set(df["clusterType"]) == {"RDB"}
@@ -51,13 +51,14 @@ def test_environments_databases_changesets_nodes(fake_finspace: FakeFinSpace) ->
     fake, world = fake_finspace, fake_finspace.world
     env = fake.environment_id
     cases = [
-        ("ListKxEnvironments", fs.scan_kx_environments(page_size=2, **fake.options),
+        ("ListKxEnvironments", fs.scan_finspace_environments(page_size=2, **fake.options),
          world.environments.values(), "environmentId"),
-        ("ListKxDatabases", fs.scan_kx_databases(env, page_size=3, **fake.options),
+        ("ListKxDatabases", fs.scan_finspace_databases(env, page_size=3, **fake.options),
          world.databases[env].values(), "databaseName"),
-        ("ListKxChangesets", fs.scan_kx_changesets(env, "db_002", page_size=4, **fake.options),
+        ("ListKxChangesets",
+         fs.scan_finspace_changesets(env, "db_002", page_size=4, **fake.options),
          world.changesets[(env, "db_002")].values(), "changesetId"),
-        ("ListKxClusterNodes", fs.scan_kx_cluster_nodes(env, "cluster-00004", **fake.options),
+        ("ListKxClusterNodes", fs.scan_finspace_cluster_nodes(env, "cluster-00004", **fake.options),
          world.nodes(env, "cluster-00004").values(), "nodeId"),
     ]  # fmt: skip
     for operation, reader, truth, key in cases:
@@ -66,21 +67,21 @@ def test_environments_databases_changesets_nodes(fake_finspace: FakeFinSpace) ->
 
 def test_frames_have_exact_typed_columns(fake_finspace: FakeFinSpace) -> None:
     env = fake_finspace.environment_id
-    df = fs.read_kx_clusters(env, **fake_finspace.options)
+    df = fs.read_finspace_clusters(env, **fake_finspace.options)
     first = fake_finspace.world.clusters[env]["cluster-00000"]
     row = df.set_index("clusterName").loc["cluster-00000"]
     assert row["createdTimestamp"].value == round(first["createdTimestamp"] * 1000) * 10**6
     assert str(df["status"].dtype) == "category"
     assert str(df["clusterName"].dtype) == "string"
     assert str(df["lastModifiedTimestamp"].dtype) == "datetime64[ns, UTC]"
-    envs = fs.read_kx_environments(**fake_finspace.options)
+    envs = fs.read_finspace_environments(**fake_finspace.options)
     assert envs["availabilityZoneIds"].list.len().min() >= 1
 
 
 def test_empty_listing_has_the_schema() -> None:
     with FakeFinSpace(databases=0) as fake:
-        df = fs.read_kx_databases(fake.environment_id, **fake.options)
-        reader = fs.scan_kx_databases(fake.environment_id, **fake.options)
+        df = fs.read_finspace_databases(fake.environment_id, **fake.options)
+        reader = fs.scan_finspace_databases(fake.environment_id, **fake.options)
         assert reader.read_all().num_rows == 0
     assert list(df.columns) == ["databaseName", "createdTimestamp", "lastModifiedTimestamp"]
     assert len(df) == 0
@@ -90,23 +91,25 @@ def test_empty_listing_has_the_schema() -> None:
 def test_unknown_resources_are_not_found(fake_finspace: FakeFinSpace) -> None:
     env = fake_finspace.environment_id
     with pytest.raises(NotFoundError, match="ResourceNotFoundException") as info:
-        fs.read_kx_clusters("nosuchenv", **fake_finspace.options)
+        fs.read_finspace_clusters("nosuchenv", **fake_finspace.options)
     assert info.value.code == "ResourceNotFoundException"  # type: ignore[attr-defined]
     with pytest.raises(NotFoundError, match="Database db_999 not found"):
-        fs.read_kx_changesets(env, "db_999", **fake_finspace.options)
+        fs.read_finspace_changesets(env, "db_999", **fake_finspace.options)
     with pytest.raises(NotFoundError, match="Cluster nope not found"):
-        fs.read_kx_cluster_nodes(env, "nope", **fake_finspace.options)
+        fs.read_finspace_cluster_nodes(env, "nope", **fake_finspace.options)
 
 
 def test_path_labels_are_escaped_and_signed(fake_finspace: FakeFinSpace) -> None:
     # EnvironmentId allows any non-blank text: it must travel escaped, and still verify.
     with pytest.raises(NotFoundError, match=r"Environment a b/c\+d not found"):
-        fs.read_kx_databases("a b/c+d", **fake_finspace.options)
+        fs.read_finspace_databases("a b/c+d", **fake_finspace.options)
 
 
 def test_throttling_is_retried(fake_finspace: FakeFinSpace) -> None:
     fake_finspace.throttle_next(3)
-    df = fs.read_kx_clusters(fake_finspace.environment_id, retry=FAST, **fake_finspace.options)
+    df = fs.read_finspace_clusters(
+        fake_finspace.environment_id, retry=FAST, **fake_finspace.options
+    )
     assert len(df) == 25
     assert fake_finspace.stats.throttled == 3
 
@@ -114,7 +117,7 @@ def test_throttling_is_retried(fake_finspace: FakeFinSpace) -> None:
 def test_throttling_past_the_budget_fails(fake_finspace: FakeFinSpace) -> None:
     fake_finspace.throttle_next(4)
     with pytest.raises(UnavailableError, match="ThrottlingException: Rate exceeded") as info:
-        fs.read_kx_clusters(fake_finspace.environment_id, retry=FAST, **fake_finspace.options)
+        fs.read_finspace_clusters(fake_finspace.environment_id, retry=FAST, **fake_finspace.options)
     assert info.value.status == 429
     assert fake_finspace.stats.throttled == 4
 
@@ -123,13 +126,15 @@ def test_retry_after_is_honoured(fake_finspace: FakeFinSpace) -> None:
     fake_finspace.retry_after = 0.01
     fake_finspace.throttle_next(2)
     slow = RetryPolicy(attempts=3, initial=30.0, jitter=0.0)  # would take a minute without it
-    df = fs.read_kx_databases(fake_finspace.environment_id, retry=slow, **fake_finspace.options)
+    df = fs.read_finspace_databases(
+        fake_finspace.environment_id, retry=slow, **fake_finspace.options
+    )
     assert len(df) == 4
 
 
 def test_session_credentials(fake_finspace: FakeFinSpace) -> None:
     options = fake_finspace.options | {"credentials": SESSION_CREDENTIALS}
-    assert len(fs.read_kx_environments(**options)) == 3
+    assert len(fs.read_finspace_environments(**options)) == 3
 
 
 def test_standard_chain_and_configured_region(
@@ -139,7 +144,7 @@ def test_standard_chain_and_configured_region(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SESSION_CREDENTIALS["aws_secret_access_key"])
     monkeypatch.setenv("AWS_SESSION_TOKEN", SESSION_CREDENTIALS["aws_session_token"])
     monkeypatch.setenv("AWS_DEFAULT_REGION", fake_finspace.region)
-    df = fs.read_kx_environments(endpoint_url=fake_finspace.url)
+    df = fs.read_finspace_environments(endpoint_url=fake_finspace.url)
     assert len(df) == 3
 
 
@@ -151,21 +156,21 @@ def test_botocore_session_gives_credentials_and_region(
         TEST_CREDENTIALS["aws_access_key_id"], TEST_CREDENTIALS["aws_secret_access_key"]
     )
     session.set_config_variable("region", fake_finspace.region)
-    df = fs.read_kx_environments(endpoint_url=fake_finspace.url, credentials=session)
+    df = fs.read_finspace_environments(endpoint_url=fake_finspace.url, credentials=session)
     assert len(df) == 3
 
 
 def test_missing_credentials_or_region(fake_finspace: FakeFinSpace) -> None:
     with pytest.raises(InvalidArgumentError, match="no AWS credentials found"):
-        fs.read_kx_environments(endpoint_url=fake_finspace.url, region="us-east-1")
+        fs.read_finspace_environments(endpoint_url=fake_finspace.url, region="us-east-1")
     with pytest.raises(InvalidArgumentError, match="no AWS region"):
-        fs.read_kx_environments(endpoint_url=fake_finspace.url, credentials=TEST_CREDENTIALS)
+        fs.read_finspace_environments(endpoint_url=fake_finspace.url, credentials=TEST_CREDENTIALS)
     with pytest.raises(InvalidArgumentError, match=r"got keys \['aws_access_key_id'\]"):
-        fs.read_kx_environments(region="us-east-1", credentials={"aws_access_key_id": "AKID"})
+        fs.read_finspace_environments(region="us-east-1", credentials={"aws_access_key_id": "AKID"})
     with pytest.raises(InvalidArgumentError, match="invalid region"):
-        fs.read_kx_environments(region="us-east-1/../x", credentials=TEST_CREDENTIALS)
+        fs.read_finspace_environments(region="us-east-1/../x", credentials=TEST_CREDENTIALS)
     with pytest.raises(InvalidArgumentError, match="endpoint_url"):
-        fs.read_kx_environments(
+        fs.read_finspace_environments(
             region="us-east-1", endpoint_url="ftp://x", credentials=TEST_CREDENTIALS
         )
 
@@ -173,12 +178,12 @@ def test_missing_credentials_or_region(fake_finspace: FakeFinSpace) -> None:
 def test_wrong_region_is_refused_by_the_signature_check(fake_finspace: FakeFinSpace) -> None:
     options = fake_finspace.options | {"region": "eu-west-1"}
     with pytest.raises(PermissionError, match="Credential should be scoped to a valid region"):
-        fs.read_kx_environments(**options)
+        fs.read_finspace_environments(**options)
 
 
 def test_large_listing_in_pages_of_100() -> None:
     with FakeFinSpace(clusters=10_000, environments=1) as fake:
-        reader = fs.scan_kx_clusters(fake.environment_id, **fake.options)
+        reader = fs.scan_finspace_clusters(fake.environment_id, **fake.options)
         sizes = [batch.num_rows for batch in reader]
         assert sizes == [100] * 100
         assert fake.stats.requests == 100

@@ -44,9 +44,9 @@ def test_raise_after_k_pages_then_resume(tmp_path: Path, stop_after: int) -> Non
         options = fake.options | {"page_size": 10, "retry": FAST}
         names: list[str] = []
         with pytest.raises(Stop):
-            consume(fs.scan_kx_clusters(env, checkpoint=ckpt, **options), names, stop_after)
+            consume(fs.scan_finspace_clusters(env, checkpoint=ckpt, **options), names, stop_after)
         assert len(names) == 10 * stop_after
-        consume(fs.scan_kx_clusters(env, checkpoint=ckpt, **options), names)
+        consume(fs.scan_finspace_clusters(env, checkpoint=ckpt, **options), names)
         assert names == sorted(fake.world.clusters[env])  # each once, in order
         # Only the page in hand when the first run stopped was fetched twice.
         assert fake.stats.operations["ListKxClusters"] == 10 + 1
@@ -60,12 +60,12 @@ def test_many_interrupted_runs(tmp_path: Path) -> None:
         names: list[str] = []
         for limit in (2, 3, 0, 1):
             with pytest.raises(Stop):
-                consume(fs.scan_kx_clusters(env, checkpoint=ckpt, **options), names, limit)
-        consume(fs.scan_kx_clusters(env, checkpoint=ckpt, **options), names)
+                consume(fs.scan_finspace_clusters(env, checkpoint=ckpt, **options), names, limit)
+        consume(fs.scan_finspace_clusters(env, checkpoint=ckpt, **options), names)
         assert names == sorted(fake.world.clusters[env])
         # A finished listing starts afresh next time.
         again: list[str] = []
-        consume(fs.scan_kx_clusters(env, checkpoint=ckpt, **options), again)
+        consume(fs.scan_finspace_clusters(env, checkpoint=ckpt, **options), again)
         assert again == names
 
 
@@ -75,10 +75,10 @@ def test_read_continues_an_interrupted_scan(tmp_path: Path) -> None:
         env = fake.environment_id
         options = fake.options | {"page_size": 10}
         with pytest.raises(Stop):
-            consume(fs.scan_kx_clusters(env, checkpoint=ckpt, **options), [], 1)
-        rest = fs.read_kx_clusters(env, checkpoint=ckpt, **options)
+            consume(fs.scan_finspace_clusters(env, checkpoint=ckpt, **options), [], 1)
+        rest = fs.read_finspace_clusters(env, checkpoint=ckpt, **options)
         assert rest["clusterName"].tolist() == sorted(fake.world.clusters[env])[10:]
-        whole = fs.read_kx_clusters(env, checkpoint=ckpt, **options)
+        whole = fs.read_finspace_clusters(env, checkpoint=ckpt, **options)
         assert len(whole) == 30
 
 
@@ -94,16 +94,16 @@ def test_a_frame_that_fails_midway_commits_nothing(tmp_path: Path) -> None:
         failing = httpx.Client(event_hooks={"response": [fail_the_second_page]})
         options = fake.options | {"page_size": 10, "retry": RetryPolicy(attempts=1)}
         with failing, pytest.raises(UnavailableError, match="InternalServerException"):
-            fs.read_kx_clusters(env, checkpoint=ckpt, client=failing, **options)
+            fs.read_finspace_clusters(env, checkpoint=ckpt, client=failing, **options)
         assert fake.stats.operations["ListKxClusters"] == 1  # one page served, then a 500
-        df = fs.read_kx_clusters(env, checkpoint=ckpt, **options)
+        df = fs.read_finspace_clusters(env, checkpoint=ckpt, **options)
         assert len(df) == 30  # nothing was lost: the frame starts over
 
 
 def test_checkpoint_object_is_left_open(tmp_path: Path) -> None:
     with FakeFinSpace(clusters=12) as fake, open_checkpoint(tmp_path / "c.db", "mine") as store:
         env = fake.environment_id
-        reader = fs.scan_kx_clusters(env, checkpoint=store, page_size=5, **fake.options)
+        reader = fs.scan_finspace_clusters(env, checkpoint=store, page_size=5, **fake.options)
         with pytest.raises(Stop):
             consume(reader, [], 1)
         state = store.read_json(f"finspace:us-east-1:ListKxClusters:environmentId={env}")
@@ -111,7 +111,7 @@ def test_checkpoint_object_is_left_open(tmp_path: Path) -> None:
         assert state["seq"] == 1
         assert state["token"]
         assert state["done"] is None
-        rest = fs.read_kx_clusters(env, checkpoint=store, page_size=5, **fake.options)
+        rest = fs.read_finspace_clusters(env, checkpoint=store, page_size=5, **fake.options)
         assert len(rest) == 7
         assert store.is_active  # still open
 
@@ -121,7 +121,7 @@ def test_a_foreign_section_is_refused(tmp_path: Path) -> None:
         env = fake.environment_id
         store.write_json({f"finspace:us-east-1:ListKxClusters:environmentId={env}": [1, 2]})
         with pytest.raises(CheckpointError, match="does not hold a listing state"):
-            fs.read_kx_clusters(env, checkpoint=store, **fake.options)
+            fs.read_finspace_clusters(env, checkpoint=store, **fake.options)
 
 
 def test_a_stale_token_fails_loudly(tmp_path: Path) -> None:
@@ -132,7 +132,7 @@ def test_a_stale_token_fails_loudly(tmp_path: Path) -> None:
         with open_checkpoint(ckpt, "finspace-listings") as store:
             store.write_json({key: {"gen": 1, "token": "Zm9yZ2Vk", "seq": 1, "done": None}})
         with pytest.raises(BadRequestError, match="Invalid nextToken"):
-            fs.read_kx_clusters(env, checkpoint=ckpt, **fake.options)
+            fs.read_finspace_clusters(env, checkpoint=ckpt, **fake.options)
 
 
 CHILD = textwrap.dedent(
@@ -141,7 +141,7 @@ CHILD = textwrap.dedent(
     from arrowtap.connectors.finspace import listings as fs
     from arrowtap.testing.finspace import TEST_CREDENTIALS
     url, env, ckpt, out = sys.argv[1:5]
-    reader = fs.scan_kx_clusters(env, checkpoint=ckpt, page_size=10, region="us-east-1",
+    reader = fs.scan_finspace_clusters(env, checkpoint=ckpt, page_size=10, region="us-east-1",
                                  endpoint_url=url, credentials=TEST_CREDENTIALS)
     for batch in reader:
         names = batch.column("clusterName").to_pylist()

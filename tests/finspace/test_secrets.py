@@ -59,7 +59,7 @@ def provocations(
 
     def listing(credentials: dict[str, str], **extra: Any) -> Callable[[], Any]:
         options = fake.options | {"credentials": credentials, "client": client, "retry": FAST}
-        return lambda: fs.read_kx_clusters(env, **(options | extra))
+        return lambda: fs.read_finspace_clusters(env, **(options | extra))
 
     for code in MODELLED:
         yield code, session, lambda code=code: (fake.fail_next(code, count=2), listing(session)())
@@ -111,7 +111,9 @@ def test_no_secret_in_errors_or_logs(sent: Sent, caplog: pytest.LogCaptureFixtur
 def test_invalid_signature_message_is_scrubbed_yet_useful(sent: Sent) -> None:
     wrong = SESSION_CREDENTIALS | {"aws_secret_access_key": WRONG_SECRET}
     with FakeFinSpace() as fake, pytest.raises(PermissionError) as info:
-        fs.read_kx_environments(**(fake.options | {"credentials": wrong, "client": sent.client}))
+        fs.read_finspace_environments(
+            **(fake.options | {"credentials": wrong, "client": sent.client})
+        )
     message = str(info.value)
     assert "The Canonical String for this request should have been" in message
     assert "x-amz-security-token:[REDACTED]" in message

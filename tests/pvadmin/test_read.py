@@ -11,10 +11,10 @@ import pytest
 
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.pvarchiver.admin import (
-    read_pv_channel,
-    read_pv_channels,
-    read_pv_cluster_status,
-    read_pv_server_status,
+    read_archive_channel,
+    read_archive_channels,
+    read_archive_cluster_status,
+    read_archive_server_status,
 )
 from arrowtap.connectors.pvarchiver.wire import admin_tables
 from arrowtap.errors import (
@@ -35,7 +35,7 @@ FAST = RetryPolicy(attempts=2, initial=0.001, maximum=0.001, jitter=0.0)
 
 
 def test_cluster_channels(fake: FakeArchiver, raw: httpx.Client) -> None:
-    df = read_pv_channels(fake.admin_url)
+    df = read_archive_channels(fake.admin_url)
     assert list(df.columns) == admin_tables.CHANNEL_SCHEMA.names
     assert df["channel"].tolist() == fake.channel_names
     row = df.set_index("channel").loc["root:ai1"]
@@ -48,7 +48,7 @@ def test_cluster_channels(fake: FakeArchiver, raw: httpx.Client) -> None:
 
 
 def test_server_channels_are_typed(fake: FakeArchiver) -> None:
-    df = read_pv_channels(fake.admin_url, uuid.UUID(THIS_SERVER_ID))
+    df = read_archive_channels(fake.admin_url, uuid.UUID(THIS_SERVER_ID))
     assert list(df.columns) == admin_tables.CHANNEL_DETAIL_SCHEMA.names
     assert df.attrs["status_available"] is True
     assert str(df["total_samples_written"].dtype) == "Int64"
@@ -67,7 +67,7 @@ def test_server_channels_are_typed(fake: FakeArchiver) -> None:
 
 
 def test_offline_server_channels(fake: FakeArchiver) -> None:
-    df = read_pv_channels(fake.admin_url, OTHER_SERVER_ID)
+    df = read_archive_channels(fake.admin_url, OTHER_SERVER_ID)
     assert df.attrs["status_available"] is False
     assert df["channel"].tolist() == ["wave:long"]
     assert df["state"].isna().all()
@@ -75,35 +75,35 @@ def test_offline_server_channels(fake: FakeArchiver) -> None:
 
 
 def test_one_channel(fake: FakeArchiver) -> None:
-    df = read_pv_channel(fake.admin_url, "ring/current")
+    df = read_archive_channel(fake.admin_url, "ring/current")
     assert len(df) == 1
     assert list(df.columns) == admin_tables.CHANNEL_DETAIL_SCHEMA.names
     row = df.iloc[0]
     assert (row["channel"], row["server_name"], row["state"]) == ("ring/current", "myserver", "ok")
     assert bool(row["enabled"]) is True
-    same = read_pv_channel(fake.admin_url, "ring/current", THIS_SERVER_ID)
+    same = read_archive_channel(fake.admin_url, "ring/current", THIS_SERVER_ID)
     pd.testing.assert_frame_equal(df, same)
-    offline = read_pv_channel(fake.admin_url, "wave:long").iloc[0]
+    offline = read_archive_channel(fake.admin_url, "wave:long").iloc[0]
     assert offline["server_name"] == "thirdserver"
     assert pd.isna(offline["state"])
 
 
 def test_not_found(fake: FakeArchiver) -> None:
     with pytest.raises(ChannelNotFoundError, match="no channel 'nope'"):
-        read_pv_channel(fake.admin_url, "nope")
+        read_archive_channel(fake.admin_url, "nope")
     with pytest.raises(ChannelNotFoundError, match=f"owned by server {OTHER_SERVER_ID}"):
-        read_pv_channel(fake.admin_url, "root:ai1", OTHER_SERVER_ID)
+        read_archive_channel(fake.admin_url, "root:ai1", OTHER_SERVER_ID)
     unknown = "00000000-0000-0000-0000-000000000001"
     with pytest.raises(NotFoundError, match=f"no server {unknown}"):
-        read_pv_channels(fake.admin_url, unknown)
+        read_archive_channels(fake.admin_url, unknown)
     with pytest.raises(InvalidArgumentError, match="server_id must be a UUID"):
-        read_pv_channels(fake.admin_url, "myserver")
+        read_archive_channels(fake.admin_url, "myserver")
     with pytest.raises(InvalidArgumentError, match="non-empty"):
-        read_pv_channel(fake.admin_url, "")
+        read_archive_channel(fake.admin_url, "")
 
 
 def test_cluster_status(fake: FakeArchiver) -> None:
-    df = read_pv_cluster_status(fake.admin_url)
+    df = read_archive_cluster_status(fake.admin_url)
     assert list(df.columns) == admin_tables.CLUSTER_STATUS_SCHEMA.names
     assert df["server_id"].tolist() == [THIS_SERVER_ID, OTHER_SERVER_ID]
     assert str(df["last_online_time"].dtype) == "datetime64[ms, UTC]"
@@ -111,7 +111,7 @@ def test_cluster_status(fake: FakeArchiver) -> None:
 
 
 def test_server_status(fake: FakeArchiver) -> None:
-    df = read_pv_server_status(fake.admin_url)
+    df = read_archive_server_status(fake.admin_url)
     assert len(df) == 1
     assert list(df.columns) == admin_tables.SERVER_STATUS_SCHEMA.names
     row = df.iloc[0]
@@ -131,11 +131,11 @@ def test_reads_never_carry_credentials(fake: FakeArchiver) -> None:
     ) as client:
         client.event_hooks["request"] = [recorder]
         before = len(fake.admin_state.log)
-        read_pv_channels(fake.admin_url, client=client)
-        read_pv_channels(fake.admin_url, THIS_SERVER_ID, client=client)
-        read_pv_channel(fake.admin_url, "root:ai1", client=client)
-        read_pv_cluster_status(fake.admin_url, client=client)
-        read_pv_server_status(fake.admin_url, client=client)
+        read_archive_channels(fake.admin_url, client=client)
+        read_archive_channels(fake.admin_url, THIS_SERVER_ID, client=client)
+        read_archive_channel(fake.admin_url, "root:ai1", client=client)
+        read_archive_cluster_status(fake.admin_url, client=client)
+        read_archive_server_status(fake.admin_url, client=client)
     log = list(fake.admin_state.log)[before:]
     assert len(log) == 5
     assert not any(entry.authorization for entry in log)
@@ -145,11 +145,13 @@ def test_reads_never_carry_credentials(fake: FakeArchiver) -> None:
 
 def test_url_forms(fake: FakeArchiver) -> None:
     root = fake.admin_url.removesuffix("/admin/api/1.0")
-    assert len(read_pv_cluster_status(root)) == len(read_pv_cluster_status(fake.admin_url + "/"))
+    assert len(read_archive_cluster_status(root)) == len(
+        read_archive_cluster_status(fake.admin_url + "/")
+    )
     with pytest.raises(InvalidArgumentError, match="no credentials in the url"):
-        read_pv_cluster_status(root.replace("http://", "http://admin:hunter2@"))
+        read_archive_cluster_status(root.replace("http://", "http://admin:hunter2@"))
     with pytest.raises(InvalidArgumentError):
-        read_pv_cluster_status("ftp://host")
+        read_archive_cluster_status("ftp://host")
 
 
 def mock(handler: httpx.MockTransport) -> httpx.Client:
@@ -166,7 +168,7 @@ def test_numbers_that_are_not_numbers() -> None:
         return httpx.Response(200, json=body, headers=JSON)
 
     with mock(httpx.MockTransport(handler)) as client, pytest.raises(DecodeError, match="soon"):
-        read_pv_cluster_status("http://archiver:4812", client=client, retry=FAST)
+        read_archive_cluster_status("http://archiver:4812", client=client, retry=FAST)
 
 
 def test_numbers_as_json_numbers_are_accepted() -> None:
@@ -177,7 +179,7 @@ def test_numbers_as_json_numbers_are_accepted() -> None:
         return httpx.Response(200, json=body, headers=JSON)
 
     with mock(httpx.MockTransport(handler)) as client:
-        df = read_pv_cluster_status("http://archiver:4812", client=client, retry=FAST)
+        df = read_archive_cluster_status("http://archiver:4812", client=client, retry=FAST)
     assert df["last_online_time"].iloc[0] == pd.Timestamp(5, unit="ms", tz="UTC")
 
 
@@ -202,7 +204,7 @@ def test_bad_answers(response: httpx.Response, error: type[Exception], tries: in
         return response
 
     with mock(httpx.MockTransport(handler)) as client, pytest.raises(error):
-        read_pv_channels("http://archiver:4812", client=client, retry=FAST)
+        read_archive_channels("http://archiver:4812", client=client, retry=FAST)
     assert len(calls) == tries  # transient failures of reads are retried
 
 
@@ -211,7 +213,7 @@ def test_declared_schemas_on_empty_answers() -> None:
         return httpx.Response(200, json={"channels": [], "statusAvailable": True}, headers=JSON)
 
     with mock(httpx.MockTransport(handler)) as client:
-        df = read_pv_channels("http://a:4812", THIS_SERVER_ID, client=client, retry=FAST)
+        df = read_archive_channels("http://a:4812", THIS_SERVER_ID, client=client, retry=FAST)
     assert len(df) == 0
     assert pa.Schema.from_pandas(df, preserve_index=False).names == df.columns.tolist()
     assert str(df["total_samples_written"].dtype) == "Int64"

@@ -14,9 +14,9 @@ import pytest
 
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.pvarchiver.admin import (
-    import_pv_config,
-    read_pv_cluster_status,
-    write_channel_configs,
+    import_archive_config,
+    read_archive_cluster_status,
+    write_archive_channels,
 )
 from arrowtap.connectors.pvarchiver.wire import admin, admin_endpoints
 from arrowtap.errors import ArrowtapError
@@ -77,12 +77,12 @@ def test_error_paths_hide_the_password(fresh: FakeArchiver, logs: pytest.LogCapt
     good = admin.Credentials("admin", PASSWORD)
     with FakeArchiver(admin=True, admin_users={"admin": "another"}) as other:
         provoke(
-            lambda: write_channel_configs(
+            lambda: write_archive_channels(
                 other.admin_url, [{"channel": "n"}], server_id=SID, **creds
             )
         )
-        provoke(lambda: import_pv_config(other.admin_url, SID, b"<x/>", **creds))
-    provoke(lambda: import_pv_config(url, SID, b"<broken", **creds))  # 400
+        provoke(lambda: import_archive_config(other.admin_url, SID, b"<x/>", **creds))
+    provoke(lambda: import_archive_config(url, SID, b"<broken", **creds))  # 400
     with admin.open_admin_session(url) as session:
         bad = [{"commandType": "remove_channel", "channelName": "x", "colour": 1}]
         provoke(lambda: admin_endpoints.run_commands(session, bad, good))  # 400
@@ -96,10 +96,10 @@ def test_error_paths_hide_the_password(fresh: FakeArchiver, logs: pytest.LogCapt
         )
     fresh.admin_state.unavailable = False
     dead = f"http://127.0.0.1:{closed_port()}"
-    provoke(lambda: import_pv_config(dead, SID, b"<x/>", retry=ONCE, **creds))  # transport
-    provoke(lambda: read_pv_cluster_status(f"http://admin:{PASSWORD}@127.0.0.1:1"))
+    provoke(lambda: import_archive_config(dead, SID, b"<x/>", retry=ONCE, **creds))  # transport
+    provoke(lambda: read_archive_cluster_status(f"http://admin:{PASSWORD}@127.0.0.1:1"))
     provoke(
-        lambda: write_channel_configs(
+        lambda: write_archive_channels(
             url, [{"channel": "x", "retention": {0: 0, 30: 1}}], server_id=SID, **creds
         )
     )
@@ -118,7 +118,7 @@ def test_error_paths_hide_the_password(fresh: FakeArchiver, logs: pytest.LogCapt
     for status in (500, 502, 401, 418):
         with mocked(status, "<html>no</html>") as client:
             provoke(
-                lambda c=client: write_channel_configs(
+                lambda c=client: write_archive_channels(
                     "http://a:4812", [{"channel": "x"}], server_id=SID, client=c, **creds
                 )
             )
@@ -129,11 +129,11 @@ def test_error_paths_hide_the_password(fresh: FakeArchiver, logs: pytest.LogCapt
             fresh.admin_state.add(ChannelConfig("n", SID))
 
     with httpx.Client(event_hooks={"request": [race]}) as client:
-        result = write_channel_configs(
+        result = write_archive_channels(
             url, [{"channel": "n"}], server_id=SID, client=client, **creds
         )
     assert result["error_message"].str.contains("already exists").all()
-    dry = write_channel_configs(url, [{"channel": "m"}], server_id=SID, dry_run=True, **creds)
+    dry = write_archive_channels(url, [{"channel": "m"}], server_id=SID, dry_run=True, **creds)
     with admin.open_admin_session(url) as session:
         assert_hidden(result, dry, good, repr(good), repr(session))
     assert logs.records, "httpx logged nothing: the log check would prove nothing"

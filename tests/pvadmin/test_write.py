@@ -1,4 +1,4 @@
-"""write_channel_configs against the fake archiver: commands, results, dry runs, errors."""
+"""write_archive_channels against the fake archiver: commands, results, dry runs, errors."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from arrowtap.connectors.pvarchiver.admin import (
-    read_pv_channel,
-    read_pv_channels,
-    write_channel_configs,
+    read_archive_channel,
+    read_archive_channels,
+    write_archive_channels,
 )
 from arrowtap.connectors.pvarchiver.wire import admin, admin_endpoints
 from arrowtap.connectors.pvarchiver.wire.admin_writer import WRITE_RESULT_SCHEMA
@@ -32,7 +32,7 @@ CREDS = {"username": "admin", "password": PASSWORD}
 
 
 def write(fake: FakeArchiver, desired: Any, **options: Any) -> pd.DataFrame:
-    return write_channel_configs(
+    return write_archive_channels(
         fake.admin_url, desired, server_id=THIS_SERVER_ID, **CREDS, **options
     )
 
@@ -48,7 +48,7 @@ def before_post(action: Callable[[], None]) -> httpx.Client:
 
 
 def test_round_trip_from_a_read_frame(fresh: FakeArchiver) -> None:
-    frame = read_pv_channels(fresh.admin_url, THIS_SERVER_ID)
+    frame = read_archive_channels(fresh.admin_url, THIS_SERVER_ID)
     assert len(write(fresh, frame)) == 0  # what the server has needs no command
     frame.loc[frame["channel"] == "root:ai1", "enabled"] = False
     frame.loc[frame["channel"] == "retention:ai", "retention"] = pd.Series(
@@ -61,9 +61,11 @@ def test_round_trip_from_a_read_frame(fresh: FakeArchiver) -> None:
         ["root:ai1", "update_channel", True],
     ]
     assert result["error_message"].isna().all()
-    assert not bool(read_pv_channel(fresh.admin_url, "root:ai1")["enabled"].iloc[0])
-    assert dict(read_pv_channel(fresh.admin_url, "retention:ai")["retention"].iloc[0])[0] == 3600
-    assert len(write(fresh, read_pv_channels(fresh.admin_url, THIS_SERVER_ID))) == 0
+    assert not bool(read_archive_channel(fresh.admin_url, "root:ai1")["enabled"].iloc[0])
+    assert (
+        dict(read_archive_channel(fresh.admin_url, "retention:ai")["retention"].iloc[0])[0] == 3600
+    )
+    assert len(write(fresh, read_archive_channels(fresh.admin_url, THIS_SERVER_ID))) == 0
 
 
 def test_every_command_type(fresh: FakeArchiver) -> None:
@@ -103,10 +105,10 @@ def test_every_command_type(fresh: FakeArchiver) -> None:
     )
     steps = result["command_type"].tolist()
     assert steps.index("update_channel") > steps.index("move_channel")  # later request
-    names = set(read_pv_channels(fresh.admin_url)["channel"])
+    names = set(read_archive_channels(fresh.admin_url)["channel"])
     assert {"new:pv", "beam/energy"} <= names
     assert not {"ROOT:ai2", "beam energy"} & names
-    moved = read_pv_channel(fresh.admin_url, "wave:long").iloc[0]
+    moved = read_archive_channel(fresh.admin_url, "wave:long").iloc[0]
     assert moved["server_id"] == THIS_SERVER_ID
     assert not moved["enabled"]
     assert "beam/energy" in fresh.channel_names
@@ -122,7 +124,7 @@ def test_requests_hold_one_command_per_channel_and_numbers_as_strings(fresh: Fak
     ]
     rows += [{"channel": "wave:long", "server_id": THIS_SERVER_ID, "enabled": False}]
     with recorder.client() as client:
-        write_channel_configs(
+        write_archive_channels(
             fresh.admin_url, rows, server_id=THIS_SERVER_ID, batch_size=2, client=client, **CREDS
         )
     bodies = recorder.posts()
@@ -161,7 +163,7 @@ def test_a_rejected_command_is_a_row(fresh: FakeArchiver) -> None:
 
     rows = [{"channel": "new:x"}, {"channel": "root:ai1", "enabled": False}]
     with before_post(someone_adds_it) as client:
-        result = write_channel_configs(
+        result = write_archive_channels(
             fresh.admin_url, rows, server_id=THIS_SERVER_ID, client=client, **CREDS
         )
     assert result["success"].tolist() == [False, True]
@@ -176,7 +178,7 @@ def test_after_a_failed_step_the_next_is_not_sent(fresh: FakeArchiver) -> None:
     recorder = Recorder()
     with before_post(someone_moves_it) as client:
         client.event_hooks["request"].append(recorder)
-        result = write_channel_configs(
+        result = write_archive_channels(
             fresh.admin_url, rows, server_id=THIS_SERVER_ID, client=client, **CREDS
         )
     assert result[["command_type", "success"]].values.tolist() == [
@@ -191,7 +193,7 @@ def test_after_a_failed_step_the_next_is_not_sent(fresh: FakeArchiver) -> None:
 def test_typed_errors(fresh: FakeArchiver) -> None:
     rows = [{"channel": "new:x"}]
     with pytest.raises(AuthenticationError):
-        write_channel_configs(
+        write_archive_channels(
             fresh.admin_url, rows, server_id=THIS_SERVER_ID, username="admin", password="wrong"
         )
 
@@ -235,7 +237,7 @@ def test_post_errors_from_a_mock(response: httpx.Response, error: type[Exception
         return response
 
     with httpx.Client(transport=httpx.MockTransport(handler)) as client, pytest.raises(error):
-        write_channel_configs(
+        write_archive_channels(
             "http://a:4812", [{"channel": "x"}], server_id=sid, client=client, **CREDS
         )
 
@@ -243,7 +245,7 @@ def test_post_errors_from_a_mock(response: httpx.Response, error: type[Exception
 def test_moving_to_an_offline_server(fresh: FakeArchiver) -> None:
     result = write(fresh, [{"channel": "root:ai1", "server_id": OTHER_SERVER_ID}])
     assert result[["command_type", "success"]].values.tolist() == [["move_channel", True]]
-    assert read_pv_channel(fresh.admin_url, "root:ai1")["server_name"].iloc[0] == "thirdserver"
+    assert read_archive_channel(fresh.admin_url, "root:ai1")["server_name"].iloc[0] == "thirdserver"
 
 
 def test_upsert(fresh: FakeArchiver) -> None:
@@ -253,7 +255,7 @@ def test_upsert(fresh: FakeArchiver) -> None:
         ["root:ai1", "add_or_update_channel", True],
         ["new:u", "add_or_update_channel", True],
     ]
-    after = read_pv_channels(fresh.admin_url, THIS_SERVER_ID).set_index("channel")
+    after = read_archive_channels(fresh.admin_url, THIS_SERVER_ID).set_index("channel")
     assert not after.loc["root:ai1", "enabled"]
     assert not after.loc["new:u", "enabled"]
     assert dict(after.loc["root:ai1", "options"]) == {"monitorMask": "value|alarm"}  # kept

@@ -62,7 +62,7 @@ def assert_checkpoint_not_ahead(url: str, out: Path, names: list[str]) -> None:
 @pytest.fixture
 def setup(fake_archiver):  # type: ignore[no-untyped-def]
     url = fake_archiver.url
-    names = [n for n in arrowtap.find_channels(url, "*") if "*" not in n and "?" not in n]
+    names = [n for n in arrowtap.find_archive_channels(url, "*") if "*" not in n and "?" not in n]
     counts = arrowtap.read_archive_samples(url, names, 0, END)["channel"].value_counts()
     # Three channels of a few pages each keep the number of runs bounded.
     chosen = [n for n in names if PAGE < counts.get(n, 0) <= 3 * PAGE][:3]

@@ -16,7 +16,7 @@ FAST = arrowtap.RetryPolicy(attempts=8, initial=0.01, maximum=0.05, jitter=0.01)
 
 def test_sync_through_every_kind_of_fault_is_identical(fake_archiver, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     url = fake_archiver.url
-    names = arrowtap.find_channels(url, "*")
+    names = arrowtap.find_archive_channels(url, "*")
     truth = sorted_table(arrowtap.scan_archive_samples(url, names, 0, END).read_all())
     fake_archiver.faults = Faults(rate=0.2, kinds=KINDS, retry_after=0.01, slow_delay=0.05, seed=7)
     summary = arrowtap.sync_archive_samples(
@@ -29,7 +29,7 @@ def test_sync_through_every_kind_of_fault_is_identical(fake_archiver, tmp_path: 
 
 def test_reads_through_every_kind_of_fault_are_identical(fake_archiver) -> None:  # type: ignore[no-untyped-def]
     url = fake_archiver.url
-    names = arrowtap.find_channels(url, "*")
+    names = arrowtap.find_archive_channels(url, "*")
     truth = sorted_table(arrowtap.scan_archive_samples(url, names, 0, END).read_all())
     seen: set[str] = set()
     for seed in range(12):  # bounded: stop once every kind has happened
@@ -49,7 +49,7 @@ def test_permanent_failure_raises_typed_error_and_keeps_the_checkpoint(
     fake_archiver, tmp_path: Path, kind: str
 ) -> None:  # type: ignore[no-untyped-def]
     url = fake_archiver.url
-    names = arrowtap.find_channels(url, "*")[:2]
+    names = arrowtap.find_archive_channels(url, "*")[:2]
     out = tmp_path / "out"
     arrowtap.sync_archive_samples(url, names, 0, 10**18, to=out)
     with arrowtap.open_checkpoint(out / "_checkpoint.sqlite", checkpoint_name(url)) as ck:

@@ -18,7 +18,7 @@ def test_scan_holds_a_few_pages_not_the_result() -> None:
         try:
             assert fake.stdout is not None
             url = fake.stdout.readline().strip().removeprefix("READY archive=")
-            names = arrowtap.find_channels(url, "*")
+            names = arrowtap.find_archive_channels(url, "*")
             reader = arrowtap.scan_archive_samples(
                 url, names, 0, 2**62, page_size=5_000, max_concurrency=1
             )

@@ -86,10 +86,12 @@ def test_pandas_frame_types(fake_archiver) -> None:  # type: ignore[no-untyped-d
 
 def test_glob_list_and_single_names(fake_archiver) -> None:  # type: ignore[no-untyped-def]
     url = fake_archiver.url
-    assert arrowtap.find_channels(url, "ROOT:*") == arrowtap.find_channels(url, "root:*")
-    assert arrowtap.find_channels(url, regexp="root:.*") == ["root:ai1"]
+    assert arrowtap.find_archive_channels(url, "ROOT:*") == arrowtap.find_archive_channels(
+        url, "root:*"
+    )
+    assert arrowtap.find_archive_channels(url, regexp="root:.*") == ["root:ai1"]
     for special in ("temp+offset", "ring/current", "beam energy", "détecteur:état"):
-        assert arrowtap.find_channels(url, special) == [special]
+        assert arrowtap.find_archive_channels(url, special) == [special]
         df = arrowtap.read_archive_samples(url, [special], 0, END)
         assert len(df) > 0
         assert set(df["channel"]) == {special}
@@ -139,7 +141,7 @@ def test_unknown_channel(fake_archiver) -> None:  # type: ignore[no-untyped-def]
 
 def test_invalid_regexp(fake_archiver) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(arrowtap.BadRequestError, match=r"'root\[:'"):
-        arrowtap.find_channels(fake_archiver.url, regexp="root[:")
+        arrowtap.find_archive_channels(fake_archiver.url, regexp="root[:")
 
 
 @pytest.mark.parametrize("name", ["../admin", "ring/../admin"])

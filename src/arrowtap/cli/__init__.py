@@ -47,7 +47,8 @@ def run_sync(
     page_size: int = 65_536,
 ) -> Any:
     """Sync the channels matching any of the globs ``channels``; print the summary line."""
-    from arrowtap.connectors.pvarchiver.samples import find_channels, sync_archive_samples
+    from arrowtap.connectors.pvarchiver.samples import find_archive_channels as find_channels
+    from arrowtap.connectors.pvarchiver.samples_sync import sync_archive_samples
 
     names = list(dict.fromkeys(n for glob in channels for n in find_channels(url, glob)))
     progress = _Progress(label)
@@ -131,7 +132,7 @@ def sync_archive(
 @click.option("--regexp", is_flag=True, help="PATTERN is a regular expression, not a glob.")
 def channels(url: str, pattern: str, regexp: bool) -> None:
     """List the archive channels whose names match PATTERN."""
-    from arrowtap.connectors.pvarchiver.samples import find_channels
+    from arrowtap.connectors.pvarchiver.samples import find_archive_channels as find_channels
 
     try:
         names = find_channels(url, regexp=pattern) if regexp else find_channels(url, pattern)

@@ -1,67 +1,91 @@
-"""Sources to Dask DataFrames, written once: ``dd.from_map`` over groups of partitions.
+"""Plans to Dask, written once: reads with ``dd.from_map``, syncs as one task per group.
 
-Each Dask partition reads a group of source partitions (for the archive: every
-channel over one time window) on a worker, with its own HTTP session. ``meta``
-comes from the declared schema, so an empty partition has the same dtypes as a
-full one; the planner passes ``divisions`` when the groups are index ranges.
+A Dask read partition reads a group of the plan's partitions (for the archive: every
+channel over one time window) on a worker, with its own connections. ``meta`` comes
+from the declared schema, so an empty partition has the same dtypes as a full one;
+the planner passes ``divisions`` when the groups are index ranges.
+
+A Dask sync task syncs a group of partitions with the same runner as
+``sync_<source>``: each page is made durable, then its offset committed to the
+checkpoint the workers share (a file they all see, or HarperDB). A task whose
+worker dies is run again elsewhere and resumes from the commits; a graph run again
+after its client died re-reads only what was not committed. A task that Dask
+cancels (its client went away) stops at its next page.
 """
 
 from __future__ import annotations
 
 import copy
+import os
+import threading
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowtap.io.contract import Partition, Source
+from arrowtap.errors import InvalidTypeError
+from arrowtap.io import offsets
+from arrowtap.io.contract import Partition, Plan
 from arrowtap.io.frames import empty_frame, to_pandas
-from arrowtap.io.stream import iter_pages
+from arrowtap.io.sink import ParquetDatasetSink
+from arrowtap.io.stream import scan
+from arrowtap.io.sync import PartitionSummary, SyncSummary, sync
 
-__all__ = ["from_source"]
+__all__ = ["from_plan", "sync_groups"]
+
+
+def _dask() -> Any:
+    try:
+        import dask
+        import dask.dataframe
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError(
+            "arrowtap's Dask functions need Dask: pip install 'arrowtap[dask]'"
+        ) from exc
+    return dask
+
+
+def _subplan(plan: Plan, group: Sequence[Partition]) -> Plan:
+    # A copy per call: Dask runs calls in parallel threads, and sources travel
+    # without live clients, so each copy opens and closes its own.
+    return Plan(
+        copy.copy(plan.source), list(group), plan.checkpoint_name, plan.snapshot, plan.columns
+    )
 
 
 class ReadGroup:
     """Read one group of partitions into a pandas frame (runs on a Dask worker)."""
 
-    def __init__(self, source: Source, index: str | None, sort_by: Sequence[str]) -> None:
-        self.source = source
+    def __init__(self, plan: Plan, index: str | None, sort_by: Sequence[str]) -> None:
+        self.plan = plan
         self.index = index
         self.sort_by = list(sort_by)
 
     def __call__(self, group: Sequence[Partition]) -> pd.DataFrame:
         """Read ``group``, sorted by ``sort_by``, indexed by ``index``."""
-        # A copy per call: Dask runs calls in parallel threads, and sources
-        # travel without live clients, so each copy opens and closes its own.
-        source = copy.copy(self.source)
-        try:
-            batches = [page.batch for _, page in iter_pages(source, group, max_concurrency=4)]
-        finally:
-            close = getattr(source, "close", None)
-            if close is not None:
-                close()
-        table = pa.Table.from_batches(batches, schema=self.source.schema)
+        table = scan(_subplan(self.plan, group)).read_all()
         if self.sort_by and table.num_rows:
             table = table.take(pc.sort_indices(table, [(c, "ascending") for c in self.sort_by]))
         return to_pandas(table, index=self.index)
 
 
-def from_source(
-    source: Source,
+def from_plan(
+    plan: Plan,
     groups: Sequence[Sequence[Partition]],
     *,
     index: str | None = None,
     sort_by: Sequence[str] = (),
     divisions: Sequence[Any] | None = None,
 ) -> Any:
-    """A Dask DataFrame with one partition per group of source partitions.
+    """A Dask DataFrame with one partition per group of the plan's partitions.
 
     Parameters
     ----------
-    source : Source
-        Picklable; each worker opens its own connections.
+    plan : Plan
+        Its source is picklable; each worker opens its own connections.
     groups : sequence of sequences of Partition
         What each Dask partition reads.
     index : str, optional
@@ -75,18 +99,100 @@ def from_source(
     -------
     dask.dataframe.DataFrame
     """
-    try:
-        import dask.dataframe as dd
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError(
-            "arrowtap's Dask readers need Dask: pip install 'arrowtap[dask]'"
-        ) from exc
-    meta = empty_frame(source.schema, index=index)
-    return dd.from_map(  # type: ignore[no-untyped-call]
-        ReadGroup(source, index, sort_by),
+    dd = _dask().dataframe
+    meta = empty_frame(plan.schema, index=index)
+    return dd.from_map(
+        ReadGroup(plan, index, sort_by),
         [list(g) for g in groups],
         meta=meta,
         divisions=tuple(divisions) if divisions is not None else None,
         label="arrowtap-read",
         enforce_metadata=False,
     )
+
+
+@dataclass
+class SyncGroup:
+    """Sync one group of partitions into the dataset (runs on a Dask worker)."""
+
+    plan: Plan
+    to: str
+    checkpoint: str
+    max_concurrency: int
+
+    def __call__(self, group: Sequence[Partition]) -> list[PartitionSummary]:
+        """Sync ``group``; its pages durable, then their offsets committed."""
+        stop = threading.Event()
+        watch = _CancelWatch(stop)
+        try:
+            with offsets.opened(self.checkpoint, self.plan.checkpoint_name) as store:
+                summary = sync(
+                    _subplan(self.plan, group),
+                    ParquetDatasetSink(self.to),
+                    store,
+                    max_concurrency=self.max_concurrency,
+                    stop=stop,
+                )
+        finally:
+            watch.close()
+        return summary.partitions
+
+
+class _CancelWatch:
+    """Set ``stop`` when Dask cancels the running task (its client went away)."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.done = threading.Event()
+        self.thread: threading.Thread | None = None
+        try:
+            from distributed import get_worker
+            from distributed.worker import thread_state  # type: ignore[attr-defined]
+
+            worker, key = get_worker(), thread_state.key
+        except (ImportError, ValueError, AttributeError):
+            return  # not on a distributed worker: nothing cancels a local task
+
+        def watch() -> None:
+            while not self.done.wait(0.2):
+                task = worker.state.tasks.get(key)
+                if task is None or task.state == "cancelled":
+                    stop.set()
+                    return
+
+        self.thread = threading.Thread(target=watch, name="arrowtap-cancel-watch", daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.done.set()
+        if self.thread is not None:
+            self.thread.join()
+
+
+def sync_groups(
+    plan: Plan,
+    groups: Sequence[Sequence[Partition]],
+    *,
+    to: str | os.PathLike[str],
+    checkpoint: object,
+    max_concurrency: int = 4,
+) -> SyncSummary:
+    """Sync a plan as one Dask task per group of partitions; compute it; the summary.
+
+    ``checkpoint`` must be reachable from every worker: an SQLite file on a file
+    system they share, or a ``harperdb+http(s)://`` URL.
+    """
+    if not isinstance(checkpoint, str | os.PathLike):
+        raise InvalidTypeError(
+            "a Dask sync needs a checkpoint every worker can open (a path or a "
+            f"harperdb+http(s):// URL), not {type(checkpoint).__name__}"
+        )
+    if not isinstance(to, str | os.PathLike):
+        raise InvalidTypeError(f"to must be a directory path, got {to!r}")
+    dask = _dask()
+    began = time.perf_counter()
+    ParquetDatasetSink(to)  # the directory exists before any task opens a file in it
+    task = SyncGroup(plan, os.fspath(to), os.fspath(checkpoint), max_concurrency)
+    delayed = [dask.delayed(task, pure=False)(list(g)) for g in groups if g]
+    results = dask.compute(*delayed)
+    partitions = [summary for result in results for summary in result]
+    return SyncSummary(partitions, time.perf_counter() - began)

@@ -1,5 +1,9 @@
 """Sources to Arrow streams: partitions read concurrently, delivered in order.
 
+This is the one place where pages become a :class:`pyarrow.RecordBatchReader`
+(:func:`scan`), for every source and every caller (frames, Dask partitions,
+incremental reads, the CLI).
+
 Up to ``max_concurrency`` partitions are read at once, each into a queue of at
 most ``prefetch`` pages; pages come out partition by partition, in plan order.
 Memory is bounded by ``max_concurrency * (prefetch + 1)`` pages, whatever the
@@ -11,15 +15,15 @@ from __future__ import annotations
 import queue
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pyarrow as pa
 
 from arrowtap.errors import InvalidArgumentError
-from arrowtap.io.contract import Offset, Page, Partition, Source
+from arrowtap.io.contract import Offset, Page, Partition, Plan, Source
 
-__all__ = ["iter_pages", "scan"]
+__all__ = ["iter_pages", "projector", "scan"]
 
 _DONE = object()
 
@@ -34,9 +38,13 @@ def iter_pages(
 ) -> Iterator[tuple[Partition, Page]]:
     """Pages of every partition after its offset, in plan order, read concurrently.
 
+    Up to ``max_concurrency`` partitions are read at once, each by a thread of
+    its own into a queue of ``prefetch`` pages; a consumer that stops early (or
+    is interrupted) stops the readers at their next page.
+
     Examples
     --------
-    >>> from arrowtap.connectors.pvarchiver.samples import ArchiveSamplesSource
+    >>> from arrowtap.connectors.pvarchiver.samples_source import ArchiveSamplesSource
     >>> from arrowtap.testing.pvarchiver import FakeArchiver
     >>> with FakeArchiver() as fake, ArchiveSamplesSource(fake.url) as source:
     ...     parts = source.partitions_for(["root:ai1", "ROOT:ai2"], 0, 2**62)
@@ -44,6 +52,8 @@ def iter_pages(
     >>> sorted(set(keys))
     ['ROOT:ai2', 'root:ai1']
     """
+    if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
+        raise InvalidArgumentError(f"max_concurrency must be an int, got {max_concurrency!r}")
     if max_concurrency < 1:
         raise InvalidArgumentError(f"max_concurrency must be >= 1, got {max_concurrency!r}")
     offsets = offsets or {}
@@ -106,13 +116,51 @@ def _drain(out: queue.Queue[object]) -> None:
             return
 
 
+def projector(plan: Plan) -> Callable[[pa.RecordBatch], pa.RecordBatch]:
+    """What turns a source's batch into one of the plan's schema (``columns=``)."""
+    if plan.columns is None:
+        return lambda batch: batch
+    names = list(plan.columns)
+    return lambda batch: batch.select(names)
+
+
 def scan(
-    source: Source,
-    partitions: Sequence[Partition],
+    plan: Plan,
     *,
     offsets: Mapping[str, Offset] | None = None,
     max_concurrency: int = 4,
+    on_page: Callable[[Partition, Page], None] | None = None,
 ) -> pa.RecordBatchReader:
-    """Stream the pages of ``partitions`` as a :class:`pyarrow.RecordBatchReader`."""
-    pages = iter_pages(source, partitions, offsets=offsets, max_concurrency=max_concurrency)
-    return pa.RecordBatchReader.from_batches(source.schema, (page.batch for _, page in pages))
+    """Stream the pages of a plan as a :class:`pyarrow.RecordBatchReader` of its schema.
+
+    The source is closed when the stream ends or is dropped. ``on_page`` is called
+    with each page as the consumer takes its batch (incremental reads track
+    their offsets with it).
+
+    Examples
+    --------
+    >>> from arrowtap.connectors.pvarchiver.samples_source import ArchiveSamplesSource
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver() as fake:
+    ...     source = ArchiveSamplesSource(fake.url)
+    ...     plan = Plan(source, source.partitions_for(["root:ai1"], 0, 2**62), "demo",
+    ...                 columns=["channel", "time"])
+    ...     table = scan(plan).read_all()
+    >>> table.column_names
+    ['channel', 'time']
+    """
+    project = projector(plan)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            pages = iter_pages(
+                plan.source, plan.partitions, offsets=offsets, max_concurrency=max_concurrency
+            )
+            for part, page in pages:
+                if on_page is not None:
+                    on_page(part, page)
+                yield project(page.batch)
+        finally:
+            plan.source.close()
+
+    return pa.RecordBatchReader.from_batches(plan.schema, batches())

@@ -1,30 +1,42 @@
-"""The sync runner: source pages into a sink, offsets into a checkpoint, exactly once.
+"""The sync runner: a plan's pages into a sink, offsets into a checkpoint, exactly once.
 
 For each page the runner makes the sink's copy durable first and only then
-commits ``{"offset": <after the page>, "seq": <next page number>}`` to the
-checkpoint section of the partition. A run killed anywhere restarts from the
-last commit: the sink drops the pages numbered at or past the committed
-``seq`` and the source re-reads from the committed offset, so the checkpoint
-never gets ahead of the data and no row is written twice.
+commits the partition's state (:mod:`arrowtap.io.offsets`): the offset after the
+page and the number of pages written. A run killed anywhere restarts from the
+last commit: the sink drops the pages numbered at or past the committed count and
+the source re-reads from the committed offset, so the checkpoint never gets ahead
+of the data and no row is written twice.
+
+A snapshot plan's partitions are committed once, after their last page, with the
+run's time: a run that dies leaves nothing a re-run keeps, and each completed run
+adds one whole snapshot, its rows stamped with the run's time (``snapshot_time``).
+
+Ctrl-C (or a ``stop`` event) stops every partition between pages; what was
+committed stays, and :class:`~arrowtap.errors.Interrupted` carries the summary.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyarrow as pa
 
 from arrowtap.checkpoint import Checkpoint
-from arrowtap.errors import CheckpointError, InvalidArgumentError
-from arrowtap.io.contract import Page, Partition, Source
+from arrowtap.errors import Interrupted, InvalidArgumentError
+from arrowtap.io import offsets as ledger
+from arrowtap.io.contract import Page, Partition, Plan
 from arrowtap.io.crashpoints import crashpoint
+from arrowtap.io.stream import projector
 
-__all__ = ["PartitionSummary", "Sink", "SyncSummary", "sync"]
+__all__ = ["SNAPSHOT_FIELD", "PartitionSummary", "Sink", "SyncSummary", "output_schema", "sync"]
+
+SNAPSHOT_FIELD = pa.field("snapshot_time", pa.timestamp("ns", tz="UTC"), nullable=False)
+"""The column a snapshot sync adds: when the run that took the snapshot started."""
 
 
 class Sink(Protocol):
@@ -52,50 +64,66 @@ class PartitionSummary:
 
 @dataclass
 class SyncSummary:
-    """What a sync run did."""
+    """What a sync run did (or, after a stop, what it committed before it).
+
+    Examples
+    --------
+    >>> str(SyncSummary([PartitionSummary("a", rows=3, pages=1, bytes=10)], 0.5))
+    '1 partitions, 3 rows, 1 pages, 10 bytes, 0.50 s'
+    """
 
     partitions: list[PartitionSummary] = field(default_factory=list)
     seconds: float = 0.0
+    runs: int = 1
 
     @property
     def rows(self) -> int:
-        """Rows written in this run."""
+        """Rows written and committed."""
         return sum(p.rows for p in self.partitions)
 
     @property
     def bytes(self) -> int:
-        """Bytes written in this run."""
+        """Bytes written and committed."""
         return sum(p.bytes for p in self.partitions)
 
     @property
     def pages(self) -> int:
-        """Pages written in this run."""
+        """Pages written and committed."""
         return sum(p.pages for p in self.partitions)
 
+    def __add__(self, other: SyncSummary) -> SyncSummary:
+        return SyncSummary(
+            self.partitions + other.partitions, self.seconds + other.seconds, self.runs + other.runs
+        )
+
     def __str__(self) -> str:
+        runs = f", {self.runs} runs" if self.runs != 1 else ""
         return (
             f"{len(self.partitions)} partitions, {self.rows} rows, {self.pages} pages, "
-            f"{self.bytes} bytes, {self.seconds:.2f} s"
+            f"{self.bytes} bytes, {self.seconds:.2f} s{runs}"
         )
 
 
+def output_schema(plan: Plan) -> pa.Schema:
+    """The schema a sync of ``plan`` writes: the plan's, stamped if it is a snapshot."""
+    return plan.schema.append(SNAPSHOT_FIELD) if plan.snapshot else plan.schema
+
+
 def sync(
-    source: Source,
-    partitions: Sequence[Partition],
+    plan: Plan,
     sink: Sink,
     checkpoint: Checkpoint,
     *,
     max_concurrency: int = 4,
     on_page: Callable[[Partition, Page], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> SyncSummary:
     """Copy every partition's new pages to ``sink``, committing offsets to ``checkpoint``.
 
     Parameters
     ----------
-    source : Source
+    plan : Plan
         What to read.
-    partitions : sequence of Partition
-        What to read of it; each key names one checkpoint section.
     sink : Sink
         Where pages go, e.g. :class:`arrowtap.io.sink.ParquetDatasetSink`.
     checkpoint : Checkpoint
@@ -104,83 +132,144 @@ def sync(
         Partitions synced at once.
     on_page : callable, optional
         Called after each page is committed (progress bars).
+    stop : threading.Event, optional
+        Set it to stop every partition between pages (e.g. from another thread).
 
     Raises
     ------
     ArrowtapError
         The first error of any partition; the others stop after their
         current page, and every commit made stays valid.
+    Interrupted
+        Ctrl-C: every partition stopped between pages; ``.summary`` holds what
+        was committed.
 
     Returns
     -------
     SyncSummary
-        Rows, pages and bytes written per partition, and the time taken.
+        Rows, pages and bytes committed per partition, and the time taken.
 
     Examples
     --------
     See :func:`arrowtap.sync_archive_samples`, which wires this to the archiver.
     """
+    if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
+        raise InvalidArgumentError(f"max_concurrency must be an int, got {max_concurrency!r}")
     if max_concurrency < 1:
         raise InvalidArgumentError(f"max_concurrency must be >= 1, got {max_concurrency!r}")
-    keys = [p.key for p in partitions]
-    if len(set(keys)) != len(keys):
-        raise InvalidArgumentError("partition keys must be unique within one sync")
     began = time.perf_counter()
-    stop = threading.Event()
+    stop = stop if stop is not None else threading.Event()
+    run = _Run(plan, sink, checkpoint, on_page, stop, time.time_ns())
+    summaries = [PartitionSummary(p.key) for p in plan.partitions]
 
-    def one(part: Partition) -> PartitionSummary:
+    def one(part: Partition, summary: PartitionSummary) -> None:
         try:
-            return _sync_partition(source, part, sink, checkpoint, on_page, stop)
+            run.partition(part, summary)
         except BaseException:
             stop.set()  # before this worker picks up the next partition
             raise
 
-    with ThreadPoolExecutor(max_concurrency, thread_name_prefix="arrowtap-sync") as pool:
-        futures = [pool.submit(one, part) for part in partitions]
-        wait(futures, return_when=FIRST_EXCEPTION)
-        failed = next((f for f in futures if f.done() and f.exception()), None)
-        if failed is not None:
-            # Stop the others between pages: what they committed stays valid.
-            stop.set()
-            for future in futures:
-                future.cancel()
-            wait(futures)
-            raise failed.exception()  # type: ignore[misc]
-    return SyncSummary([f.result() for f in futures], time.perf_counter() - began)
+    pool = ThreadPoolExecutor(max_concurrency, thread_name_prefix="arrowtap-sync")
+    futures = [pool.submit(one, p, s) for p, s in zip(plan.partitions, summaries, strict=True)]
+    try:
+        _wait(futures)
+    except BaseException as exc:  # Ctrl-C (or a signal turned into an exception)
+        stop.set()
+        _finish(pool, futures, plan)
+        summary = SyncSummary(summaries, time.perf_counter() - began)
+        if isinstance(exc, Interrupted):
+            raise Interrupted(summary, exc.signal) from None
+        if isinstance(exc, KeyboardInterrupt):
+            raise Interrupted(summary) from None
+        raise
+    _finish(pool, futures, plan)
+    failed = next((f for f in futures if f.exception() is not None), None)
+    if failed is not None:
+        raise failed.exception()  # type: ignore[misc]
+    return SyncSummary(summaries, time.perf_counter() - began)
 
 
-def _sync_partition(
-    source: Source,
-    part: Partition,
-    sink: Sink,
-    checkpoint: Checkpoint,
-    on_page: Callable[[Partition, Page], None] | None,
-    stop: threading.Event,
-) -> PartitionSummary:
-    summary = PartitionSummary(part.key)
-    if stop.is_set():
-        return summary
-    state = checkpoint.read_json(part.key)
-    if state is None:
-        offset, seq = None, 0
-    elif isinstance(state, dict) and set(state) == {"offset", "seq"}:
-        offset, seq = state["offset"], int(state["seq"])
-    else:
-        raise CheckpointError(f"checkpoint section {part.key!r} does not hold a sync state")
-    summary.offset = offset
-    sink.begin(part.key, seq)
-    for page in source.read(part, offset):
-        if stop.is_set():
-            break
-        crashpoint("before_write")
-        summary.bytes += sink.write(part.key, seq, page.batch)
-        crashpoint("after_write")
-        seq += 1
-        checkpoint.write_json({part.key: {"offset": page.offset, "seq": seq}})
+def _wait(futures: list[Future[None]]) -> None:
+    # A bounded wait in a loop: the main thread stays responsive to signals.
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
+        if any(f.exception() is not None for f in done):
+            return
+
+
+def _finish(pool: ThreadPoolExecutor, futures: list[Future[None]], plan: Plan) -> None:
+    for future in futures:
+        future.cancel()  # partitions not started yet
+    try:
+        pool.shutdown(wait=True)  # the running ones stop at their next page
+    finally:
+        plan.source.close()
+
+
+@dataclass
+class _Run:
+    plan: Plan
+    sink: Sink
+    checkpoint: Checkpoint
+    on_page: Callable[[Partition, Page], None] | None
+    stop: threading.Event
+    started_ns: int
+    project: Callable[[pa.RecordBatch], pa.RecordBatch] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.project = projector(self.plan)
+
+    def _stamp(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        stamp = pa.array([self.started_ns] * batch.num_rows, pa.int64()).cast(SNAPSHOT_FIELD.type)
+        return batch.append_column(SNAPSHOT_FIELD, stamp)
+
+    def partition(self, part: Partition, summary: PartitionSummary) -> None:
+        if self.stop.is_set():
+            return
+        state = ledger.load(self.checkpoint, part.key)
+        seq = state.seq
+        summary.offset = state.offset
+        self.sink.begin(part.key, seq)
+        snapshot = self.plan.snapshot
+        offset: Any = None if snapshot else state.offset
+        pages: list[Page] = []  # a snapshot's pages, committed together at its end
+        rows = size = 0
+        for page in self.plan.source.read(part, offset):
+            if self.stop.is_set():
+                return  # a snapshot's pages written so far are dropped by the next begin
+            batch = self.project(page.batch)
+            if snapshot:
+                batch = self._stamp(batch)
+            crashpoint("before_write")
+            size += self.sink.write(part.key, seq, batch)
+            crashpoint("after_write")
+            seq += 1
+            rows += batch.num_rows
+            if snapshot:
+                pages.append(page)
+                continue
+            self._commit(part, summary, page.offset, seq, rows, size, [page])
+            rows = size = 0
+        if snapshot and not self.stop.is_set():
+            self._commit(part, summary, {"snapshot": self.started_ns}, seq, rows, size, pages)
+
+    def _commit(
+        self,
+        part: Partition,
+        summary: PartitionSummary,
+        offset: Any,
+        seq: int,
+        rows: int,
+        size: int,
+        pages: list[Page],
+    ) -> None:
+        ledger.commit(self.checkpoint, {part.key: ledger.PartitionState(offset, seq)})
         crashpoint("after_commit")
-        summary.rows += page.batch.num_rows
-        summary.pages += 1
-        summary.offset = page.offset
-        if on_page is not None:
-            on_page(part, page)
-    return summary
+        summary.rows += rows
+        summary.pages += len(pages)
+        summary.bytes += size
+        summary.offset = offset
+        if self.on_page is not None:
+            for page in pages:
+                self.on_page(part, page)

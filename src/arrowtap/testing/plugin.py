@@ -11,7 +11,7 @@ fake_archiver
 fake_finspace
     A started :class:`arrowtap.testing.finspace.FakeFinSpace` (25 clusters,
     3 environments), stopped after the test; pass ``**fake_finspace.options``
-    to the ``read_kx_*`` functions. Needs botocore (``arrowtap[aws]``).
+    to the ``read_finspace_*`` functions. Needs botocore (``arrowtap[aws]``).
 fake_kinetica
     A started :class:`arrowtap.testing.kinetica.FakeKinetica` (REST on one
     free loopback port, table monitors on ZMQ on another), stopped after the

@@ -58,7 +58,7 @@ class ListingSource:
         ``ListKxClusters``, ``ListKxEnvironments``, ``ListKxDatabases``,
         ``ListKxChangesets`` or ``ListKxClusterNodes``.
     region, endpoint_url, credentials
-        As for :func:`arrowtap.read_kx_clusters`; resolved on first use.
+        As for :func:`arrowtap.read_finspace_clusters`; resolved on first use.
     page_size : int, optional
         ``maxResults`` of each request, checked against the model.
     client : httpx.Client, optional

@@ -15,17 +15,17 @@ from arrowtap.io.frames import to_pandas
 
 __all__ = [
     "FinSpaceOptions",
-    "diff_kx_clusters",
-    "read_kx_changesets",
-    "read_kx_cluster_nodes",
-    "read_kx_clusters",
-    "read_kx_databases",
-    "read_kx_environments",
-    "scan_kx_changesets",
-    "scan_kx_cluster_nodes",
-    "scan_kx_clusters",
-    "scan_kx_databases",
-    "scan_kx_environments",
+    "diff_finspace_clusters",
+    "read_finspace_changesets",
+    "read_finspace_cluster_nodes",
+    "read_finspace_clusters",
+    "read_finspace_databases",
+    "read_finspace_environments",
+    "scan_finspace_changesets",
+    "scan_finspace_cluster_nodes",
+    "scan_finspace_clusters",
+    "scan_finspace_databases",
+    "scan_finspace_environments",
 ]
 
 
@@ -35,7 +35,7 @@ def _read(
     return to_pandas(reader.read_table(operation, params, checkpoint, options))
 
 
-def read_kx_clusters(
+def read_finspace_clusters(
     environment_id: str,
     cluster_type: str | None = None,
     *,
@@ -54,9 +54,9 @@ def read_kx_clusters(
     checkpoint : Checkpoint, str or os.PathLike, optional
         A checkpoint, or an SQLite file holding one. The frame is complete
         when it is returned, and only then is the listing recorded as
-        delivered: it continues a :func:`scan_kx_clusters` that was
+        delivered: it continues a :func:`scan_finspace_clusters` that was
         interrupted (returning the rest), and it is the baseline of the next
-        :func:`diff_kx_clusters`.
+        :func:`diff_finspace_clusters`.
     **options
         ``region``, ``endpoint_url``, ``credentials``, ``page_size``,
         ``client``, ``retry``: see :class:`FinSpaceOptions`.
@@ -82,7 +82,7 @@ def read_kx_clusters(
     --------
     >>> from arrowtap.testing.finspace import FakeFinSpace
     >>> with FakeFinSpace(clusters=250) as fake:
-    ...     df = read_kx_clusters(fake.environment_id, **fake.options)
+    ...     df = read_finspace_clusters(fake.environment_id, **fake.options)
     >>> len(df), str(df["createdTimestamp"].dtype), str(df["status"].dtype)
     (250, 'datetime64[ns, UTC]', 'category')
     """
@@ -90,7 +90,7 @@ def read_kx_clusters(
     return _read("ListKxClusters", params, checkpoint, options)
 
 
-def scan_kx_clusters(
+def scan_finspace_clusters(
     environment_id: str,
     cluster_type: str | None = None,
     *,
@@ -99,7 +99,7 @@ def scan_kx_clusters(
 ) -> pa.RecordBatchReader:
     """Stream the clusters of an environment, a page per batch.
 
-    Parameters are those of :func:`read_kx_clusters`. With a ``checkpoint`` the
+    Parameters are those of :func:`read_finspace_clusters`. With a ``checkpoint`` the
     listing is resumable: a batch is delivered (its ``nextToken`` committed)
     when the next one is asked for or the stream ends. A run that dies or
     stops early resumes after the last delivered batch, so across runs every
@@ -109,13 +109,13 @@ def scan_kx_clusters(
     Returns
     -------
     pyarrow.RecordBatchReader
-        Batches of the schema of :func:`read_kx_clusters`, in the service's order.
+        Batches of the schema of :func:`read_finspace_clusters`, in the service's order.
 
     Examples
     --------
     >>> from arrowtap.testing.finspace import FakeFinSpace
     >>> with FakeFinSpace(clusters=250) as fake:
-    ...     reader = scan_kx_clusters(fake.environment_id, page_size=100, **fake.options)
+    ...     reader = scan_finspace_clusters(fake.environment_id, page_size=100, **fake.options)
     ...     sizes = [batch.num_rows for batch in reader]
     >>> sizes
     [100, 100, 50]
@@ -124,7 +124,7 @@ def scan_kx_clusters(
     return reader.scan("ListKxClusters", params, checkpoint, options)
 
 
-def diff_kx_clusters(
+def diff_finspace_clusters(
     environment_id: str,
     cluster_type: str | None = None,
     *,
@@ -143,7 +143,7 @@ def diff_kx_clusters(
     checkpoint : Checkpoint, str or os.PathLike
         A checkpoint, or an SQLite file holding one.
     environment_id, cluster_type, **options
-        As for :func:`read_kx_clusters`.
+        As for :func:`read_finspace_clusters`.
 
     Returns
     -------
@@ -160,9 +160,9 @@ def diff_kx_clusters(
     >>> from arrowtap.testing.finspace import FakeFinSpace
     >>> ckpt = tempfile.mkdtemp() + "/listings.db"
     >>> with FakeFinSpace(clusters=5) as fake:
-    ...     first = diff_kx_clusters(fake.environment_id, checkpoint=ckpt, **fake.options)
+    ...     first = diff_finspace_clusters(fake.environment_id, checkpoint=ckpt, **fake.options)
     ...     _ = fake.world.update_cluster(fake.environment_id, "cluster-00001", status="DELETING")
-    ...     second = diff_kx_clusters(fake.environment_id, checkpoint=ckpt, **fake.options)
+    ...     second = diff_finspace_clusters(fake.environment_id, checkpoint=ckpt, **fake.options)
     >>> len(first), second[["clusterName", "change", "status"]].values.tolist()
     (5, [['cluster-00001', 'changed', 'DELETING']])
     """
@@ -170,76 +170,76 @@ def diff_kx_clusters(
     return to_pandas(reader.diff("ListKxClusters", params, checkpoint, options))
 
 
-def read_kx_environments(
+def read_finspace_environments(
     *, checkpoint: CheckpointLike = None, **options: Unpack[FinSpaceOptions]
 ) -> pd.DataFrame:
     """List the kdb environments of the account (``ListKxEnvironments``) into a DataFrame.
 
-    Parameters are those of :func:`read_kx_clusters`; the model sets no range
+    Parameters are those of :func:`read_finspace_clusters`; the model sets no range
     on this operation's ``maxResults``.
 
     Examples
     --------
     >>> from arrowtap.testing.finspace import FakeFinSpace
     >>> with FakeFinSpace(environments=3) as fake:
-    ...     df = read_kx_environments(**fake.options)
+    ...     df = read_finspace_environments(**fake.options)
     >>> len(df), df["transitGatewayConfiguration"].dtype.pyarrow_dtype.num_fields
     (3, 3)
     """
     return _read("ListKxEnvironments", {}, checkpoint, options)
 
 
-def scan_kx_environments(
+def scan_finspace_environments(
     *, checkpoint: CheckpointLike = None, **options: Unpack[FinSpaceOptions]
 ) -> pa.RecordBatchReader:
-    """Stream the kdb environments, a page per batch (see :func:`scan_kx_clusters`).
+    """Stream the kdb environments, a page per batch (see :func:`scan_finspace_clusters`).
 
     Examples
     --------
     >>> from arrowtap.testing.finspace import FakeFinSpace
     >>> with FakeFinSpace(environments=3) as fake:
-    ...     table = scan_kx_environments(page_size=2, **fake.options).read_all()
+    ...     table = scan_finspace_environments(page_size=2, **fake.options).read_all()
     >>> table.num_rows
     3
     """
     return reader.scan("ListKxEnvironments", {}, checkpoint, options)
 
 
-def read_kx_databases(
+def read_finspace_databases(
     environment_id: str, *, checkpoint: CheckpointLike = None, **options: Unpack[FinSpaceOptions]
 ) -> pd.DataFrame:
     """List the kdb databases of an environment (``ListKxDatabases``) into a DataFrame.
 
-    Parameters are those of :func:`read_kx_clusters`.
+    Parameters are those of :func:`read_finspace_clusters`.
 
     Examples
     --------
     >>> from arrowtap.testing.finspace import FakeFinSpace
     >>> with FakeFinSpace(databases=4) as fake:
-    ...     df = read_kx_databases(fake.environment_id, **fake.options)
+    ...     df = read_finspace_databases(fake.environment_id, **fake.options)
     >>> df["databaseName"].tolist()
     ['db_000', 'db_001', 'db_002', 'db_003']
     """
     return _read("ListKxDatabases", {"environmentId": environment_id}, checkpoint, options)
 
 
-def scan_kx_databases(
+def scan_finspace_databases(
     environment_id: str, *, checkpoint: CheckpointLike = None, **options: Unpack[FinSpaceOptions]
 ) -> pa.RecordBatchReader:
-    """Stream the kdb databases of an environment (see :func:`scan_kx_clusters`).
+    """Stream the kdb databases of an environment (see :func:`scan_finspace_clusters`).
 
     Examples
     --------
     >>> from arrowtap.testing.finspace import FakeFinSpace
     >>> with FakeFinSpace(databases=4) as fake:
-    ...     reader = scan_kx_databases(fake.environment_id, page_size=3, **fake.options)
+    ...     reader = scan_finspace_databases(fake.environment_id, page_size=3, **fake.options)
     ...     [batch.num_rows for batch in reader]
     [3, 1]
     """
     return reader.scan("ListKxDatabases", {"environmentId": environment_id}, checkpoint, options)
 
 
-def read_kx_changesets(
+def read_finspace_changesets(
     environment_id: str,
     database_name: str,
     *,
@@ -248,13 +248,13 @@ def read_kx_changesets(
 ) -> pd.DataFrame:
     """List the changesets of a kdb database (``ListKxChangesets``) into a DataFrame.
 
-    Parameters are those of :func:`read_kx_clusters`, and ``database_name``.
+    Parameters are those of :func:`read_finspace_clusters`, and ``database_name``.
 
     Examples
     --------
     >>> from arrowtap.testing.finspace import FakeFinSpace
     >>> with FakeFinSpace(changesets=6) as fake:
-    ...     df = read_kx_changesets(fake.environment_id, "db_000", **fake.options)
+    ...     df = read_finspace_changesets(fake.environment_id, "db_000", **fake.options)
     >>> len(df), sorted(df["status"].cat.categories)
     (6, ['COMPLETED', 'FAILED', 'PENDING', 'PROCESSING'])
     """
@@ -262,20 +262,21 @@ def read_kx_changesets(
     return _read("ListKxChangesets", params, checkpoint, options)
 
 
-def scan_kx_changesets(
+def scan_finspace_changesets(
     environment_id: str,
     database_name: str,
     *,
     checkpoint: CheckpointLike = None,
     **options: Unpack[FinSpaceOptions],
 ) -> pa.RecordBatchReader:
-    """Stream the changesets of a kdb database (see :func:`scan_kx_clusters`).
+    """Stream the changesets of a kdb database (see :func:`scan_finspace_clusters`).
 
     Examples
     --------
     >>> from arrowtap.testing.finspace import FakeFinSpace
     >>> with FakeFinSpace(changesets=6) as fake:
-    ...     table = scan_kx_changesets(fake.environment_id, "db_001", **fake.options).read_all()
+    ...     reader = scan_finspace_changesets(fake.environment_id, "db_001", **fake.options)
+    ...     table = reader.read_all()
     >>> table.num_rows
     6
     """
@@ -283,7 +284,7 @@ def scan_kx_changesets(
     return reader.scan("ListKxChangesets", params, checkpoint, options)
 
 
-def read_kx_cluster_nodes(
+def read_finspace_cluster_nodes(
     environment_id: str,
     cluster_name: str,
     *,
@@ -292,13 +293,13 @@ def read_kx_cluster_nodes(
 ) -> pd.DataFrame:
     """List the nodes of a kdb cluster (``ListKxClusterNodes``) into a DataFrame.
 
-    Parameters are those of :func:`read_kx_clusters`, and ``cluster_name``.
+    Parameters are those of :func:`read_finspace_clusters`, and ``cluster_name``.
 
     Examples
     --------
     >>> from arrowtap.testing.finspace import FakeFinSpace
     >>> with FakeFinSpace() as fake:
-    ...     df = read_kx_cluster_nodes(fake.environment_id, "cluster-00000", **fake.options)
+    ...     df = read_finspace_cluster_nodes(fake.environment_id, "cluster-00000", **fake.options)
     >>> list(df.columns)
     ['nodeId', 'availabilityZoneId', 'launchTime', 'status']
     """
@@ -306,20 +307,21 @@ def read_kx_cluster_nodes(
     return _read("ListKxClusterNodes", params, checkpoint, options)
 
 
-def scan_kx_cluster_nodes(
+def scan_finspace_cluster_nodes(
     environment_id: str,
     cluster_name: str,
     *,
     checkpoint: CheckpointLike = None,
     **options: Unpack[FinSpaceOptions],
 ) -> pa.RecordBatchReader:
-    """Stream the nodes of a kdb cluster (see :func:`scan_kx_clusters`).
+    """Stream the nodes of a kdb cluster (see :func:`scan_finspace_clusters`).
 
     Examples
     --------
     >>> from arrowtap.testing.finspace import FakeFinSpace
     >>> with FakeFinSpace() as fake:
-    ...     reader = scan_kx_cluster_nodes(fake.environment_id, "cluster-00003", **fake.options)
+    ...     env = fake.environment_id
+    ...     reader = scan_finspace_cluster_nodes(env, "cluster-00003", **fake.options)
     ...     reader.schema.field("launchTime").type
     TimestampType(timestamp[ns, tz=UTC])
     """

@@ -106,7 +106,7 @@ def _assemble(table: pa.Table, **columns: Any) -> pa.Table:
 
 
 def finspace_rows(clusters: pa.Table, environment: Mapping[str, Any]) -> pa.Table:
-    """FinSpace kdb clusters (a ``read_kx_clusters`` table) of one environment.
+    """FinSpace kdb clusters (a ``read_finspace_clusters`` table) of one environment.
 
     ``cluster`` is the cluster name, ``node`` empty, ``status`` the cluster
     status, ``last_seen`` its ``lastModifiedTimestamp``.
@@ -135,7 +135,7 @@ def finspace_rows(clusters: pa.Table, environment: Mapping[str, Any]) -> pa.Tabl
 
 
 def pvarchiver_rows(servers: pa.Table, cluster: str, url: str) -> pa.Table:
-    """Cassandra PV Archiver servers (a ``read_pv_cluster_status`` table).
+    """Cassandra PV Archiver servers (a ``read_archive_cluster_status`` table).
 
     ``status`` is ``online`` or ``offline``; ``last_seen`` the server's last
     online time.

@@ -1,4 +1,4 @@
-"""``read_clusters``: one frame of every cluster, node and connection across systems."""
+"""``read_fleet``: one frame of every cluster, node and connection across systems."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from arrowtap.connectors.fleet import rows as rows
 from arrowtap.errors import ArrowtapError, InvalidArgumentError
 from arrowtap.io.frames import to_pandas
 
-__all__ = ["read_clusters"]
+__all__ = ["read_fleet"]
 
 Targets = str | Sequence[str] | Mapping[str, str | Sequence[str]]
 Probe = tuple[str, str, str | None, Callable[[], pa.Table]]
@@ -35,7 +35,7 @@ def _targets(system: str, targets: Targets | None) -> list[tuple[str, str]]:
         return pairs
     if not isinstance(targets, Sequence) or not all(isinstance(u, str) for u in targets):
         raise InvalidArgumentError(
-            f"read_clusters: {system} must be a URL, a list of URLs or a mapping "
+            f"read_fleet: {system} must be a URL, a list of URLs or a mapping "
             f"{{cluster: URL or URLs}}, got {targets!r}"
         )
     return [(httpx.URL(url).netloc.decode() or url, url) for url in targets]
@@ -131,7 +131,7 @@ def _kinetica_probes(
     ]
 
 
-def read_clusters(
+def read_fleet(
     *,
     finspace: bool | str | Sequence[str] | None = None,
     finspace_options: Mapping[str, Any] | None = None,
@@ -203,7 +203,7 @@ def read_clusters(
     --------
     >>> from arrowtap.testing.pvarchiver import FakeArchiver
     >>> with FakeArchiver(admin=True) as fake:
-    ...     fleet = read_clusters(pvarchiver={"beamline": fake.admin_url})
+    ...     fleet = read_fleet(pvarchiver={"beamline": fake.admin_url})
     >>> fleet[["system", "cluster", "status"]].value_counts().sort_index().tolist()
     [1, 1]
     >>> sorted(fleet["status"])
@@ -211,11 +211,11 @@ def read_clusters(
     """
     if errors not in ("report", "raise"):
         raise InvalidArgumentError(
-            f"read_clusters: errors must be 'report' or 'raise', got {errors!r}"
+            f"read_fleet: errors must be 'report' or 'raise', got {errors!r}"
         )
     if max_concurrency < 1:
         raise InvalidArgumentError(
-            f"read_clusters: max_concurrency must be >= 1, got {max_concurrency!r}"
+            f"read_fleet: max_concurrency must be >= 1, got {max_concurrency!r}"
         )
     probes = [
         *_finspace_probes(finspace, dict(finspace_options or {})),

@@ -1,8 +1,4 @@
-"""The Kinetica Dask reader's planning: ranges of a column, one Dask partition each.
-
-:func:`arrowtap.dask.read_kinetica` is the public function; this module holds its work so
-that ``arrowtap.dask`` imports the Kinetica connector only when it is used.
-"""
+"""A Kinetica table on Dask: ranges of a column, one Dask partition each."""
 
 from __future__ import annotations
 
@@ -18,11 +14,12 @@ from arrowtap.connectors.kinetica.wire.incremental import ordered_column, to_wir
 from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType
 from arrowtap.connectors.kinetica.wire.values import wire_to_arrow
 from arrowtap.errors import InvalidArgumentError
-from arrowtap.io.dask import from_source
+from arrowtap.io.contract import Plan
+from arrowtap.io.dask import from_plan
 from arrowtap.io.frames import to_pandas
 from arrowtap.io.inputs import to_ns
 
-__all__ = ["kinetica_frame"]
+__all__ = ["kinetica_frame", "read_kinetica"]
 
 
 def _split(lo: Any, hi: Any, n: int, col: KineticaColumn) -> list[Any]:
@@ -116,10 +113,81 @@ def kinetica_frame(
             bounds = [0, 0] if found is None else _split(*found, npartitions or 1, col)
     reader = source(table_type=ktype)
     parts = reader.range_partitions(partition_column, bounds, where)
-    return from_source(
-        reader,
+    return from_plan(
+        Plan(reader, parts, "kinetica"),
         [[p] for p in parts],
         index=partition_column,
         sort_by=(partition_column,),
         divisions=_index_values(col, bounds),
+    )
+
+
+def read_kinetica(
+    url: str,
+    table: str,
+    columns: list[str] | None = None,
+    where: str | None = None,
+    *,
+    partition_column: str,
+    npartitions: int | None = None,
+    divisions: list[Any] | None = None,
+    page_size: int = 50_000,
+    username: str | None = None,
+    password: str | None = None,
+    token: str | None = None,
+    retry: RetryPolicy | None = None,
+    client: httpx.Client | None = None,
+) -> Any:
+    """A Kinetica table as a Dask DataFrame indexed by a column, with known divisions.
+
+    Each Dask partition reads one range of ``partition_column`` on a worker
+    (``/get/records`` with a filter ``lo <= column < hi``, the last range closed),
+    sorted by it. Rows whose ``partition_column`` is null are in no partition.
+
+    Parameters
+    ----------
+    url, table, columns, where, page_size, username, password, token, retry
+        As in :func:`arrowtap.read_kinetica`.
+    partition_column : str
+        The column to split on and index by: a number, a timestamp, or (with
+        ``divisions``) a date, time, datetime or string column.
+    npartitions : int, optional
+        Split its range (asked of the server: smallest and largest value) into this
+        many equal ranges. Numbers and timestamps only.
+    divisions : list, optional
+        The range bounds yourself, ascending (e.g. pandas Timestamps for a timestamp
+        column); ``len(divisions) - 1`` partitions.
+    client : httpx.Client, optional
+        Used only on the client, to plan; workers make their own.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        The columns of :func:`arrowtap.read_kinetica`, indexed by ``partition_column``.
+
+    Examples
+    --------
+    >>> from arrowtap.testing.kinetica import FakeKinetica
+    >>> with FakeKinetica() as fake:
+    ...     _ = fake.create_table("t", [("id", "long"), ("x", "double")])
+    ...     fake.insert("t", [{"id": i, "x": i / 4} for i in range(100)])
+    ...     ddf = read_kinetica(fake.url, "t", partition_column="id", npartitions=4)
+    ...     n = len(ddf.compute())
+    >>> ddf.npartitions, ddf.divisions[:2], n
+    (4, (0, 24), 100)
+    """
+    return kinetica_frame(
+        url,
+        table,
+        columns,
+        where,
+        partition_column=partition_column,
+        npartitions=npartitions,
+        divisions=divisions,
+        page_size=page_size,
+        username=username,
+        password=password,
+        token=token,
+        retry=retry,
+        client=client,
     )

@@ -30,7 +30,7 @@ from arrowtap.connectors.kinetica.wire.follow import (
     Updated,
 )
 from arrowtap.connectors.kinetica.wire.monitor import EVENTS, monitor_url_of
-from arrowtap.io.contract import Page, Partition
+from arrowtap.io.contract import Page, Partition, Plan
 from arrowtap.io.sink import ParquetDatasetSink
 from arrowtap.io.sync import SyncSummary, sync
 
@@ -316,6 +316,5 @@ def sync_kinetica_monitor(
         )
         with source:
             source.schema  # noqa: B018 - checks the table and the columns before anything starts
-            return sync(
-                source, [source.partition()], sink, store, max_concurrency=1, on_page=on_page
-            )
+            plan = Plan(source, [source.partition()], name)
+            return sync(plan, sink, store, max_concurrency=1, on_page=on_page)

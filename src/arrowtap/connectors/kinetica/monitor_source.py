@@ -22,6 +22,7 @@ import httpx
 import pyarrow as pa
 import zmq
 
+from arrowtap.checkpoint import Checkpoint
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.kinetica.monitor_state import (
     MonitorState,
@@ -36,7 +37,7 @@ from arrowtap.connectors.kinetica.wire.incremental import key_order
 from arrowtap.connectors.kinetica.wire.monitor import monitor_url_of
 from arrowtap.connectors.kinetica.wire.schema import to_arrow_schema
 from arrowtap.errors import InvalidArgumentError, ProtocolError
-from arrowtap.io.contract import Offset, OffsetStore, Page, Partition
+from arrowtap.io.contract import Offset, Page, Partition
 
 __all__ = ["MonitorSource"]
 
@@ -82,7 +83,7 @@ class MonitorSource(LazyClient):
     table: str
     increasing_column: str
     tie_breaker: str | None = None
-    checkpoint: OffsetStore | None = None
+    checkpoint: Checkpoint | None = None
     stop_when_idle: float | None = None
     inactivity_timeout: float = 60.0
     monitor_url: str | None = None

@@ -13,11 +13,11 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
+from arrowtap.checkpoint import Checkpoint
 from arrowtap.connectors._http import redact
 from arrowtap.connectors.kinetica.wire.client import SYSTEM
 from arrowtap.connectors.kinetica.wire.monitor import EVENTS
 from arrowtap.errors import InvalidArgumentError
-from arrowtap.io.contract import OffsetStore
 
 __all__ = ["DECODE_FAILURE_MODES", "MonitorState", "check_settings", "monitor_key"]
 
@@ -62,7 +62,7 @@ class MonitorState:
     """
 
     def __init__(
-        self, store: OffsetStore | None, key: str, *, offsets: bool = True, owns_store: bool = False
+        self, store: Checkpoint | None, key: str, *, offsets: bool = True, owns_store: bool = False
     ) -> None:
         self.store, self.key, self.offsets, self.owns_store = store, key, offsets, owns_store
 

@@ -9,23 +9,23 @@ import httpx
 import pandas as pd
 
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.pvarchiver.admin_write import ServerId, write_channel_configs
+from arrowtap.connectors.pvarchiver.admin_write import ServerId, write_archive_channels
 from arrowtap.connectors.pvarchiver.wire import admin, admin_endpoints, admin_tables
 from arrowtap.errors import InvalidArgumentError
 from arrowtap.io.frames import to_pandas
 
 __all__ = [
-    "export_pv_config",
-    "import_pv_config",
-    "read_pv_channel",
-    "read_pv_channels",
-    "read_pv_cluster_status",
-    "read_pv_server_status",
-    "write_channel_configs",
+    "export_archive_config",
+    "import_archive_config",
+    "read_archive_channel",
+    "read_archive_channels",
+    "read_archive_cluster_status",
+    "read_archive_server_status",
+    "write_archive_channels",
 ]
 
 
-def read_pv_channels(
+def read_archive_channels(
     url: str,
     server_id: ServerId | None = None,
     *,
@@ -53,7 +53,7 @@ def read_pv_channels(
         ``server_id``, ``server_name``, ``control_system_type``,
         ``control_system_name``, ``decimation_levels`` (list of seconds, 0 =
         raw), ``channel_data_id``. For one server, the columns of
-        :func:`read_pv_channel` (``server_name`` null: the server does not send
+        :func:`read_archive_channel` (``server_name`` null: the server does not send
         it there); ``attrs["status_available"]`` tells whether the status
         columns could be filled (the server is online).
 
@@ -61,8 +61,8 @@ def read_pv_channels(
     --------
     >>> from arrowtap.testing.pvarchiver import FakeArchiver
     >>> with FakeArchiver(admin=True) as fake:
-    ...     cluster = read_pv_channels(fake.admin_url)
-    ...     mine = read_pv_channels(fake.admin_url, fake.server_id)
+    ...     cluster = read_archive_channels(fake.admin_url)
+    ...     mine = read_archive_channels(fake.admin_url, fake.server_id)
     >>> "root:ai1" in set(cluster["channel"]), str(mine["total_samples_written"].dtype)
     (True, 'Int64')
     """
@@ -77,7 +77,7 @@ def read_pv_channels(
         return frame
 
 
-def read_pv_channel(
+def read_archive_channel(
     url: str,
     name: str,
     server_id: ServerId | None = None,
@@ -90,7 +90,7 @@ def read_pv_channel(
     Parameters
     ----------
     url, client, retry
-        As in :func:`read_pv_channels`.
+        As in :func:`read_archive_channels`.
     name : str
         The exact channel name.
     server_id : str or uuid.UUID, optional
@@ -116,7 +116,7 @@ def read_pv_channel(
     --------
     >>> from arrowtap.testing.pvarchiver import FakeArchiver
     >>> with FakeArchiver(admin=True) as fake:
-    ...     row = read_pv_channel(fake.admin_url, "retention:ai").iloc[0]
+    ...     row = read_archive_channel(fake.admin_url, "retention:ai").iloc[0]
     >>> row["state"], row["decimation_levels"], dict(row["retention"])
     ('ok', [0, 30, 900], {0: 1800, 30: 7200, 900: 0})
     """
@@ -126,7 +126,7 @@ def read_pv_channel(
     return to_pandas(admin_tables.channel_detail_table([item]))
 
 
-def read_pv_cluster_status(
+def read_archive_cluster_status(
     url: str, *, client: httpx.Client | None = None, retry: RetryPolicy | None = None
 ) -> pd.DataFrame:
     """Read the status of every server of the cluster.
@@ -141,7 +141,7 @@ def read_pv_cluster_status(
     --------
     >>> from arrowtap.testing.pvarchiver import FakeArchiver
     >>> with FakeArchiver(admin=True) as fake:
-    ...     df = read_pv_cluster_status(fake.admin_url)
+    ...     df = read_archive_cluster_status(fake.admin_url)
     >>> df["online"].tolist(), str(df["last_online_time"].dtype)
     ([True, False], 'datetime64[ms, UTC]')
     """
@@ -150,7 +150,7 @@ def read_pv_cluster_status(
     return to_pandas(admin_tables.cluster_status_table(servers))
 
 
-def read_pv_server_status(
+def read_archive_server_status(
     url: str, *, client: httpx.Client | None = None, retry: RetryPolicy | None = None
 ) -> pd.DataFrame:
     """Read the status of the server at ``url`` (a one-row frame).
@@ -169,7 +169,7 @@ def read_pv_server_status(
     --------
     >>> from arrowtap.testing.pvarchiver import FakeArchiver
     >>> with FakeArchiver(admin=True) as fake:
-    ...     status = read_pv_server_status(fake.admin_url).iloc[0]
+    ...     status = read_archive_server_status(fake.admin_url).iloc[0]
     >>> bool(status["server_online"]), int(status["channels_disconnected"])
     (True, 1)
     """
@@ -178,7 +178,7 @@ def read_pv_server_status(
     return to_pandas(admin_tables.server_status_table(status))
 
 
-def export_pv_config(
+def export_archive_config(
     url: str,
     server_id: ServerId,
     path: str | os.PathLike[str] | None = None,
@@ -191,7 +191,7 @@ def export_pv_config(
     Parameters
     ----------
     url, client, retry
-        As in :func:`read_pv_channels`.
+        As in :func:`read_archive_channels`.
     server_id : str or uuid.UUID
         The server whose configuration is exported.
     path : str or os.PathLike, optional
@@ -200,13 +200,13 @@ def export_pv_config(
     Returns
     -------
     bytes
-        The XML file (UTF-8, CRLF line ends), which :func:`import_pv_config` takes back.
+        The XML file (UTF-8, CRLF line ends), which :func:`import_archive_config` takes back.
 
     Examples
     --------
     >>> from arrowtap.testing.pvarchiver import FakeArchiver
     >>> with FakeArchiver(admin=True) as fake:
-    ...     xml = export_pv_config(fake.admin_url, fake.server_id)
+    ...     xml = export_archive_config(fake.admin_url, fake.server_id)
     >>> xml.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\r\n')
     True
     """
@@ -230,14 +230,14 @@ def _xml_bytes(xml: bytes | str | os.PathLike[str]) -> bytes:
     )
 
 
-def import_pv_config(
+def import_archive_config(
     url: str,
     server_id: ServerId,
     xml: bytes | str | os.PathLike[str],
     *,
     username: str,
     password: str,
-    simulate: bool = False,
+    dry_run: bool = False,
     add: bool = True,
     remove: bool = False,
     update: bool = True,
@@ -256,14 +256,15 @@ def import_pv_config(
         The file: its bytes, its text (a str starting with ``<``) or its path.
     username, password : str
         An archiver user with the admin role (sent only with this request).
-    simulate : bool
-        Only report what would be done (every channel listed as succeeded).
+    dry_run : bool
+        Only report what would be done (every channel listed as succeeded): the
+        server's ``simulate`` mode.
     add, update, remove : bool
         Add the file's channels missing on the server; update those present;
         remove the server's channels missing from the file. Without ``add``,
         only existing channels are updated (new ones fail), and vice versa.
     client, retry
-        As in :func:`read_pv_channels`; a sent import is never retried.
+        As in :func:`read_archive_channels`; a sent import is never retried.
 
     Returns
     -------
@@ -281,8 +282,8 @@ def import_pv_config(
     --------
     >>> from arrowtap.testing.pvarchiver import FakeArchiver
     >>> with FakeArchiver(admin=True) as fake:
-    ...     xml = export_pv_config(fake.admin_url, fake.server_id)
-    ...     result = import_pv_config(fake.admin_url, fake.server_id, xml, simulate=True,
+    ...     xml = export_archive_config(fake.admin_url, fake.server_id)
+    ...     result = import_archive_config(fake.admin_url, fake.server_id, xml, dry_run=True,
     ...                               username="admin", password="admin")
     >>> bool(result["success"].all()), set(result["operation"])
     (True, {'add_or_update'})
@@ -290,8 +291,8 @@ def import_pv_config(
     sid = admin.server_id_str(server_id)
     data = _xml_bytes(xml)
     credentials = admin.Credentials(username, password)
-    flags = {"add": add, "remove": remove, "update": update, "simulate": simulate}
-    for flag, value in flags.items():
+    flags = {"add": add, "remove": remove, "update": update, "simulate": dry_run}
+    for flag, value in {"add": add, "remove": remove, "update": update, "dry_run": dry_run}.items():
         if not isinstance(value, bool):
             raise InvalidArgumentError(f"{flag} must be a bool, got {value!r}")
     with admin.open_admin_session(url, client, retry) as session:

@@ -15,7 +15,7 @@ from arrowtap.connectors.pvarchiver.wire import admin, admin_writer
 from arrowtap.errors import InvalidArgumentError
 from arrowtap.io.frames import to_pandas
 
-__all__ = ["ServerId", "write_channel_configs"]
+__all__ = ["ServerId", "write_archive_channels"]
 
 ServerId = str | uuid.UUID
 """A server's UUID, as a string or a :class:`uuid.UUID`."""
@@ -56,7 +56,7 @@ def _records(desired: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[dict[s
     return [{c: _plain(r.get(c)) for c in _COLUMNS} for r in records]
 
 
-def write_channel_configs(
+def write_archive_channels(
     url: str,
     desired: pd.DataFrame | Iterable[Mapping[str, Any]],
     *,
@@ -90,7 +90,7 @@ def write_channel_configs(
         that channel into this one). A missing column or a null leaves that
         part of an existing channel as it is (a new channel gets the
         default: enabled, raw samples only, kept forever, no options). The
-        frames of :func:`read_pv_channels` (with a server) fit; other
+        frames of :func:`read_archive_channels` (with a server) fit; other
         columns are ignored.
     server_id : str or uuid.UUID
         The server configured (and the default of the rows).
@@ -109,7 +109,7 @@ def write_channel_configs(
     batch_size : int
         Commands per request.
     client, retry
-        As in :func:`read_pv_channels`; sent commands are never retried.
+        As in :func:`read_archive_channels`; sent commands are never retried.
 
     Returns
     -------
@@ -133,9 +133,9 @@ def write_channel_configs(
     >>> from arrowtap.testing.pvarchiver import FakeArchiver
     >>> want = pd.DataFrame({"channel": ["new:pv", "root:ai1"], "enabled": [True, False]})
     >>> with FakeArchiver(admin=True) as fake:
-    ...     done = write_channel_configs(fake.admin_url, want, server_id=fake.server_id,
+    ...     done = write_archive_channels(fake.admin_url, want, server_id=fake.server_id,
     ...                                  username="admin", password="admin")
-    ...     again = write_channel_configs(fake.admin_url, want, server_id=fake.server_id,
+    ...     again = write_archive_channels(fake.admin_url, want, server_id=fake.server_id,
     ...                                   username="admin", password="admin")
     >>> done[["channel", "command_type", "success"]].values.tolist()
     [['new:pv', 'add_channel', True], ['root:ai1', 'update_channel', True]]

@@ -2,37 +2,34 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
+from typing import Any, overload
 
 import httpx
 import pandas as pd
 import pyarrow as pa
 
-from arrowtap.checkpoint import CheckpointLike, opened
+from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy, redact
-from arrowtap.connectors.pvarchiver.samples_source import ArchiveSamplesSource, SamplesPartition
+from arrowtap.connectors.pvarchiver.samples_source import ArchiveSamplesSource
 from arrowtap.connectors.pvarchiver.wire import archive
-from arrowtap.errors import InvalidArgumentError
-from arrowtap.io.contract import Page, Partition
-from arrowtap.io.frames import to_pandas
+from arrowtap.errors import InvalidArgumentError, InvalidTypeError
+from arrowtap.io import reading
+from arrowtap.io.contract import Plan
 from arrowtap.io.inputs import TimeLike, to_time_range
-from arrowtap.io.sink import ParquetDatasetSink
-from arrowtap.io.stream import iter_pages
-from arrowtap.io.sync import SyncSummary, sync
+from arrowtap.io.reading import Increment
 
 __all__ = [
-    "find_channels",
+    "find_archive_channels",
+    "plan_archive_samples",
     "read_archive_samples",
     "scan_archive_samples",
-    "sync_archive_samples",
 ]
 
 Channels = str | Sequence[str]
 
 
-def find_channels(
+def find_archive_channels(
     url: str,
     pattern: str | None = None,
     *,
@@ -64,7 +61,7 @@ def find_channels(
     --------
     >>> from arrowtap.testing.pvarchiver import FakeArchiver
     >>> with FakeArchiver() as fake:
-    ...     names = find_channels(fake.url, "*")
+    ...     names = find_archive_channels(fake.url, "*")
     >>> len(names) > 0
     True
     """
@@ -72,11 +69,11 @@ def find_channels(
         return archive.find_channels(session, pattern=pattern, regexp=regexp)
 
 
-def _channels(source: ArchiveSamplesSource, channels: Channels) -> list[str]:
+def _names(source: ArchiveSamplesSource, channels: Channels) -> list[str]:
     if isinstance(channels, str):
         return archive.find_channels(source.session, pattern=channels)
     if not isinstance(channels, Sequence):
-        raise InvalidArgumentError(
+        raise InvalidTypeError(
             f"channels must be a glob str or a list of names, got {type(channels).__name__}"
         )
     names = list(dict.fromkeys(channels))
@@ -85,34 +82,105 @@ def _channels(source: ArchiveSamplesSource, channels: Channels) -> list[str]:
     return names
 
 
-def _plan(
-    source: ArchiveSamplesSource,
+def checkpoint_name(url: str) -> str:
+    """The checkpoint that keeps the offsets of the samples of the archiver at ``url``.
+
+    Examples
+    --------
+    >>> checkpoint_name("http://archiver:9812")
+    'pvarchiver-samples:http://archiver:9812/archive-access/api/1.0'
+    """
+    return f"pvarchiver-samples:{redact(archive.archive_base_url(url))}"
+
+
+def plan_archive_samples(
+    url: str,
     channels: Channels,
     start: TimeLike,
-    end: TimeLike | None,
-    count: int | None,
-    include_prior: bool,
-) -> list[SamplesPartition]:
+    end: TimeLike | None = None,
+    count: int | None = None,
+    *,
+    columns: Sequence[str] | None = None,
+    include_prior: bool = False,
+    page_size: int = 65_536,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> Plan:
+    """The plan of a samples read: one partition per channel (a glob is resolved now).
+
+    Examples
+    --------
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver() as fake:
+    ...     plan = plan_archive_samples(fake.url, ["root:ai1"], 0, 10)
+    >>> [part.key for part in plan.partitions]
+    ['root:ai1']
+    """
     lo, hi = to_time_range(start, end)
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
         raise InvalidArgumentError(f"count must be a positive int or None, got {count!r}")
-    names = _channels(source, channels)
-    return source.partitions_for(names, lo, hi, count=count, include_prior=include_prior)
+    if not isinstance(include_prior, bool):
+        raise InvalidTypeError(f"include_prior must be a bool, got {include_prior!r}")
+    source = ArchiveSamplesSource(url, client=client, retry=retry, page_size=page_size)
+    try:
+        names = _names(source, channels)
+        parts = source.partitions_for(names, lo, hi, count=count, include_prior=include_prior)
+        return Plan(source, parts, checkpoint_name(url), columns=columns)
+    finally:
+        source.close()  # reopened by whoever reads the plan
+
+
+@overload
+def scan_archive_samples(
+    url: str,
+    channels: Channels,
+    start: TimeLike,
+    end: TimeLike | None = None,
+    count: int | None = None,
+    *,
+    columns: Sequence[str] | None = None,
+    checkpoint: None = None,
+    include_prior: bool = False,
+    max_concurrency: int = 4,
+    page_size: int = 65_536,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> pa.RecordBatchReader: ...
+
+
+@overload
+def scan_archive_samples(
+    url: str,
+    channels: Channels,
+    start: TimeLike,
+    end: TimeLike | None = None,
+    count: int | None = None,
+    *,
+    columns: Sequence[str] | None = None,
+    checkpoint: CheckpointLike,
+    include_prior: bool = False,
+    max_concurrency: int = 4,
+    page_size: int = 65_536,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> Increment[pa.RecordBatchReader]: ...
 
 
 def scan_archive_samples(
     url: str,
     channels: Channels,
     start: TimeLike,
-    end: TimeLike,
+    end: TimeLike | None = None,
     count: int | None = None,
     *,
+    columns: Sequence[str] | None = None,
+    checkpoint: CheckpointLike | None = None,
     include_prior: bool = False,
     max_concurrency: int = 4,
     page_size: int = 65_536,
     client: httpx.Client | None = None,
     retry: RetryPolicy | None = None,
-) -> pa.RecordBatchReader:
+) -> Any:
     """Stream archive samples as Arrow record batches, a page at a time.
 
     Same parameters as :func:`read_archive_samples`; memory stays bounded by
@@ -120,8 +188,10 @@ def scan_archive_samples(
 
     Returns
     -------
-    pyarrow.RecordBatchReader
-        Batches of :data:`arrowtap.SAMPLE_SCHEMA`, channel by channel, each in time order.
+    pyarrow.RecordBatchReader or Increment
+        Batches of :data:`arrowtap.SAMPLE_SCHEMA` (or ``columns``), channel by
+        channel, each in time order; with a ``checkpoint``, an
+        :class:`~arrowtap.Increment` whose ``commit()`` records what was taken.
 
     Examples
     --------
@@ -132,34 +202,72 @@ def scan_archive_samples(
     >>> table.schema.field("time").type
     TimestampType(timestamp[ns, tz=UTC])
     """
-    source = ArchiveSamplesSource(url, client=client, retry=retry, page_size=page_size)
-    try:
-        parts = _plan(source, channels, start, end, count, include_prior)
-    except BaseException:
-        source.close()
-        raise
+    plan = plan_archive_samples(
+        url,
+        channels,
+        start,
+        end,
+        count,
+        columns=columns,
+        include_prior=include_prior,
+        page_size=page_size,
+        client=client,
+        retry=retry,
+    )
+    return reading.scan(plan, checkpoint=checkpoint, max_concurrency=max_concurrency)
 
-    def batches() -> Iterator[pa.RecordBatch]:
-        with source:
-            for _, page in iter_pages(source, parts, max_concurrency=max_concurrency):
-                yield page.batch
 
-    return pa.RecordBatchReader.from_batches(source.schema, batches())
+@overload
+def read_archive_samples(
+    url: str,
+    channels: Channels,
+    start: TimeLike,
+    end: TimeLike | None = None,
+    count: int | None = None,
+    *,
+    columns: Sequence[str] | None = None,
+    checkpoint: None = None,
+    include_prior: bool = False,
+    max_concurrency: int = 4,
+    page_size: int = 65_536,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> pd.DataFrame: ...
+
+
+@overload
+def read_archive_samples(
+    url: str,
+    channels: Channels,
+    start: TimeLike,
+    end: TimeLike | None = None,
+    count: int | None = None,
+    *,
+    columns: Sequence[str] | None = None,
+    checkpoint: CheckpointLike,
+    include_prior: bool = False,
+    max_concurrency: int = 4,
+    page_size: int = 65_536,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> Increment[pd.DataFrame]: ...
 
 
 def read_archive_samples(
     url: str,
     channels: Channels,
     start: TimeLike,
-    end: TimeLike,
+    end: TimeLike | None = None,
     count: int | None = None,
     *,
+    columns: Sequence[str] | None = None,
+    checkpoint: CheckpointLike | None = None,
     include_prior: bool = False,
     max_concurrency: int = 4,
     page_size: int = 65_536,
     client: httpx.Client | None = None,
     retry: RetryPolicy | None = None,
-) -> pd.DataFrame:
+) -> Any:
     """Read archive samples of channels over a time range into a DataFrame.
 
     Parameters
@@ -170,10 +278,17 @@ def read_archive_samples(
         Channel names, or a glob (``"ring:*"``) resolved on the server.
     start, end : datetime, pandas.Timestamp, str or int
         The range, both ends included: timezone-aware datetimes or Timestamps,
-        ISO strings with an offset, or nanoseconds since the epoch.
+        ISO strings with an offset, or nanoseconds since the epoch. ``end=None``: now.
     count : int, optional
         Ask the server for about this many samples over the range; it picks a
         decimation level (``minMaxDouble`` samples). ``None``: raw samples.
+    columns : list of str, optional
+        Only these columns of :data:`arrowtap.SAMPLE_SCHEMA`, in this order.
+    checkpoint : Checkpoint, str or os.PathLike, optional
+        Read incrementally: each channel from after the last sample recorded in
+        this checkpoint (an SQLite file, a ``harperdb+http://`` URL or an open
+        :class:`~arrowtap.Checkpoint`). The result is then an
+        :class:`~arrowtap.Increment`: commit it once the frame is stored.
     include_prior : bool
         Also return the latest sample before ``start`` (the value in force at
         ``start``), which the server sends anyway. Default False.
@@ -188,7 +303,7 @@ def read_archive_samples(
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame or Increment
         One row per sample, the columns of :data:`arrowtap.SAMPLE_SCHEMA`,
         grouped by channel (in the order given, or the server's for a glob),
         in time order within a channel.
@@ -202,88 +317,16 @@ def read_archive_samples(
     >>> str(df["time"].dtype)
     'datetime64[ns, UTC]'
     """
-    reader = scan_archive_samples(
+    plan = plan_archive_samples(
         url,
         channels,
         start,
         end,
         count,
+        columns=columns,
         include_prior=include_prior,
-        max_concurrency=max_concurrency,
         page_size=page_size,
         client=client,
         retry=retry,
     )
-    return to_pandas(reader.read_all())
-
-
-def checkpoint_name(url: str) -> str:
-    """The checkpoint table that :func:`sync_archive_samples` keeps for the archiver at ``url``.
-
-    Examples
-    --------
-    >>> checkpoint_name("http://archiver:9812")
-    'pvarchiver-samples:http://archiver:9812/archive-access/api/1.0'
-    """
-    return f"pvarchiver-samples:{redact(archive.archive_base_url(url))}"
-
-
-def sync_archive_samples(
-    url: str,
-    channels: Channels,
-    start: TimeLike,
-    end: TimeLike | None = None,
-    *,
-    to: str | os.PathLike[str],
-    checkpoint: CheckpointLike | None = None,
-    count: int | None = None,
-    include_prior: bool = False,
-    max_concurrency: int = 4,
-    page_size: int = 65_536,
-    on_page: Callable[[Partition, Page], None] | None = None,
-    client: httpx.Client | None = None,
-    retry: RetryPolicy | None = None,
-) -> SyncSummary:
-    """Copy new archive samples into a Parquet dataset, exactly once, resumably.
-
-    Each channel's offset (the time of its last sample written) is committed
-    to the checkpoint after its page is durable; the next run continues after
-    it. ``end=None`` means now, so repeated runs follow a live archive. The
-    other parameters are as in :func:`read_archive_samples`.
-
-    Parameters
-    ----------
-    to : str or os.PathLike
-        The dataset directory (one sub-directory per channel).
-    checkpoint : Checkpoint, str or os.PathLike, optional
-        Where the offsets are kept: an open :class:`~arrowtap.Checkpoint`
-        (e.g. a HarperDB one shared by many machines; it is not closed), or a
-        location for :func:`~arrowtap.open_checkpoint` (an SQLite file, or a
-        ``harperdb+http://`` URL). Default ``<to>/_checkpoint.sqlite``.
-    on_page : callable, optional
-        Called with ``(partition, page)`` after each commit.
-
-    Returns
-    -------
-    SyncSummary
-        Rows, pages and bytes written per channel in this run, and the time taken.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from arrowtap.testing.pvarchiver import FakeArchiver
-    >>> with FakeArchiver() as fake:
-    ...     summary = sync_archive_samples(fake.url, "*", 0, 2**62, to=tempfile.mkdtemp())
-    >>> summary.rows > 0
-    True
-    """
-    target = Path(to)
-    source = ArchiveSamplesSource(url, client=client, retry=retry, page_size=page_size)
-    with source:
-        parts = _plan(source, channels, start, end, count, include_prior)
-        sink = ParquetDatasetSink(target)
-        location = checkpoint if checkpoint is not None else target / "_checkpoint.sqlite"
-        with opened(location, checkpoint_name(url)) as store:
-            return sync(
-                source, parts, sink, store, max_concurrency=max_concurrency, on_page=on_page
-            )
+    return reading.read(plan, checkpoint=checkpoint, max_concurrency=max_concurrency)

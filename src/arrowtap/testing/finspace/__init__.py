@@ -11,9 +11,9 @@ drawn per request at a rate, or forced with :meth:`FakeFinSpace.throttle_next`.
 
 boto3 accepts it (with the model on ``AWS_DATA_PATH``); so does arrowtap:
 
->>> from arrowtap.connectors.finspace.listings import read_kx_clusters
+>>> from arrowtap.connectors.finspace.listings import read_finspace_clusters
 >>> with FakeFinSpace(clusters=30) as fake:
-...     df = read_kx_clusters(fake.environment_id, endpoint_url=fake.url,
+...     df = read_finspace_clusters(fake.environment_id, endpoint_url=fake.url,
 ...                           region=fake.region, credentials=TEST_CREDENTIALS)
 >>> len(df)
 30

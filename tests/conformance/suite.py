@@ -1,0 +1,376 @@
+"""The conformance suite every source inherits (one short subclass per source).
+
+A subclass names its source (``source = "<registry name>"``) and provides a ``case``
+fixture: a :class:`Case` built on its fakes (or the real HarperDB server). Every test
+below then runs against that source through its public entry points, as a user would
+call them:
+
+- the schema is declared, and stable across pages and for an empty result;
+- pagination ends, and small pages give what one page gives;
+- reading from every offset gives exactly the rest;
+- ``read_*`` equals ``scan_*`` equals the Dask read, dtypes included;
+- an incremental read commits only when told;
+- a sync killed at each commit point, then run again, equals a one-shot read;
+  a second sync adds nothing new (or, for a snapshot, one more snapshot);
+- offsets reach a checkpoint from :mod:`arrowtap.io.offsets` only;
+- closing leaves no thread, socket or server-side object behind.
+"""
+
+from __future__ import annotations
+
+import gc
+import inspect
+import math
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+import psutil
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from arrowtap.catalog import source
+from arrowtap.checkpoint import Checkpoint
+from arrowtap.io.crashpoints import CRASHPOINTS
+from arrowtap.io.frames import to_pandas
+from arrowtap.io.reading import Increment
+from arrowtap.io.registry import SourceInfo
+from arrowtap.io.sync import SNAPSHOT_FIELD
+
+
+@dataclass
+class Case:
+    """How to call one source on a prepared fake, and how to judge what it returns.
+
+    ``args`` and ``kwargs`` go to every entry point (plan, read, scan, sync, Dask);
+    the ``*_kwargs`` add to them for one kind of call. They must be ``repr``-able:
+    a crash run calls the sync in a child process from their ``repr``.
+    """
+
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    keys: list[str]
+    page_kwargs: dict[str, Any] = field(default_factory=dict)
+    empty_kwargs: dict[str, Any] | None = None
+    incremental_kwargs: dict[str, Any] = field(default_factory=dict)
+    sync_kwargs: dict[str, Any] = field(default_factory=dict)
+    dask_kwargs: dict[str, Any] = field(default_factory=dict)
+    dask_index: str | None = None
+    grow: Callable[[], None] | None = None
+    server_port: int | None = None
+    server_objects: Callable[[], int] | None = None
+
+
+def canonical(data: pa.Table | pd.DataFrame, keys: list[str]) -> pa.Table:
+    """A table sorted by ``keys``, without the snapshot stamp, comparable row for row."""
+    table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
+    if SNAPSHOT_FIELD.name in table.column_names:
+        table = table.drop_columns([SNAPSHOT_FIELD.name])
+    table = table.combine_chunks()
+    return table.sort_by([(k, "ascending") for k in keys]) if table.num_rows else table
+
+
+def _nan_free(value: object) -> object:
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"  # NaN != NaN; two reads of the same NaN must compare equal
+    if isinstance(value, list):
+        return [_nan_free(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _nan_free(v) for k, v in value.items()}
+    return value
+
+
+def same_rows(a: pa.Table | pd.DataFrame, b: pa.Table | pd.DataFrame, keys: list[str]) -> bool:
+    """Row-for-row equality in key order, NaN equal to NaN, the snapshot stamp left out."""
+    left, right = canonical(a, keys), canonical(b, keys)
+    if sorted(left.column_names) != sorted(right.column_names):
+        return False
+    return _nan_free(left.select(right.column_names).to_pylist()) == _nan_free(right.to_pylist())
+
+
+def _arrowtap_threads() -> set[str]:
+    return {t.name for t in threading.enumerate() if t.name.startswith("arrowtap")}
+
+
+class SourceSuite:
+    """Inherit with ``source = "<name>"`` and a ``case`` fixture returning a :class:`Case`."""
+
+    source: ClassVar[str]
+
+    # -- helpers -----------------------------------------------------------------------
+
+    @property
+    def info(self) -> SourceInfo:
+        return source(self.source)
+
+    def call(self, kind: str, case: Case, *extra_args: Any, **extra: Any) -> Any:
+        function = self.info.entry_point(kind)
+        accepted = inspect.signature(function).parameters
+        kwargs = {k: v for k, v in (case.kwargs | extra).items() if k in accepted}
+        return function(*case.args, *extra_args, **kwargs)
+
+    def truth(self, case: Case) -> pa.Table:
+        """The one-shot read, in Arrow (pandas merges null and NaN floats)."""
+        table: pa.Table = self.call("scan", case).read_all()
+        return table
+
+    def dataset(self, path: Path) -> pa.Table:
+        return pq.read_table(path)
+
+    # -- the schema ---------------------------------------------------------------------
+
+    def test_registry_entry_resolves(self) -> None:
+        info = self.info
+        for kind in ("plan", *info.offers()):
+            assert callable(info.entry_point(kind)), kind
+        assert info.sync is not None, "every source syncs"
+
+    def test_schema_is_declared_and_stable(self, case: Case) -> None:
+        if self.info.read is None:
+            pytest.skip("a stream source: see its own tests")
+        plan = self.call("plan", case, **case.page_kwargs)
+        reader = self.call("scan", case, **case.page_kwargs)
+        assert reader.schema == plan.schema
+        if self.info.schema is not None and "columns" not in case.kwargs:
+            assert plan.schema.equals(self.info.schema)
+        batches = list(reader)
+        assert batches, "the case reads no rows: give it some"
+        for batch in batches:
+            assert batch.schema == plan.schema
+        if case.empty_kwargs is not None:
+            empty = self.call("scan", case, **case.empty_kwargs)
+            assert empty.schema == plan.schema
+            assert empty.read_all().num_rows == 0
+            frame = self.call("read", case, **case.empty_kwargs)
+            assert list(frame.columns) == plan.schema.names
+            assert list(frame.dtypes) == list(to_pandas(plan.schema.empty_table()).dtypes)
+
+    # -- pagination and offsets ---------------------------------------------------------
+
+    def test_small_pages_end_and_give_the_same_rows(self, case: Case) -> None:
+        if self.info.read is None:
+            pytest.skip("a stream source: see its own tests")
+        whole = self.truth(case)
+        paged = self.call("scan", case, **case.page_kwargs).read_all()
+        assert paged.num_rows == whole.num_rows
+        assert same_rows(paged, whole, case.keys)
+
+    def test_resume_from_every_offset_gives_exactly_the_rest(self, case: Case) -> None:
+        if self.info.read is None:
+            pytest.skip("a stream source: see its own tests")
+        plan = self.call("plan", case, **case.page_kwargs)
+        source = plan.source
+        try:
+            for part in plan.partitions:
+                pages = list(source.read(part))
+                last = len(pages) - 1 if plan.snapshot else len(pages)
+                for i in range(last):
+                    rest = [p.batch for p in source.read(part, pages[i].offset)]
+                    expected = [p.batch for p in pages[i + 1 :]]
+                    assert same_rows(
+                        pa.Table.from_batches(rest, plan.source.schema),
+                        pa.Table.from_batches(expected, plan.source.schema),
+                        case.keys,
+                    ), f"{part.key} after page {i}"
+        finally:
+            source.close()
+
+    # -- one result, three ways ---------------------------------------------------------
+
+    def test_read_scan_and_dask_agree_dtypes_included(self, case: Case) -> None:
+        if self.info.read is None:
+            pytest.skip("a stream source: see its own tests")
+        frame = self.call("read", case)
+        scanned = to_pandas(self.truth(case))
+        pd.testing.assert_frame_equal(
+            frame.sort_values(case.keys, ignore_index=True),
+            scanned.sort_values(case.keys, ignore_index=True),
+        )
+        if self.info.dask_read is None:
+            return
+        ddf = self.call("dask_read", case, **case.dask_kwargs)
+        computed = ddf.compute()
+        if case.dask_index is not None:
+            computed = computed.reset_index()[list(frame.columns)]
+        pd.testing.assert_series_equal(computed.dtypes, frame.dtypes)
+        pd.testing.assert_frame_equal(
+            frame.sort_values(case.keys, ignore_index=True),
+            computed.sort_values(case.keys, ignore_index=True),
+        )
+
+    # -- incremental reads --------------------------------------------------------------
+
+    def test_an_incremental_read_commits_only_when_told(self, case: Case, tmp_path: Path) -> None:
+        if self.info.snapshot or self.info.read is None:
+            pytest.skip("no offsets to resume from")
+        ckpt = tmp_path / "offsets.sqlite"
+        extra = case.incremental_kwargs | {"checkpoint": ckpt}
+        first = self.call("read", case, **extra)
+        assert isinstance(first, Increment)
+        assert len(first.data) > 0
+        again = self.call("read", case, **extra)
+        assert same_rows(again.data, first.data, case.keys), "nothing committed: the same rows"
+        first.commit()
+        assert len(self.call("read", case, **extra).data) == 0
+        if case.grow is not None:
+            case.grow()
+            with self.call("read", case, **extra) as new:
+                assert len(new) > 0
+            assert len(self.call("read", case, **extra).data) == 0
+
+    # -- syncs ----------------------------------------------------------------------------
+
+    def _sync_code(self, case: Case, to: Path) -> str:
+        function = self.info.entry_point("sync")
+        accepted = inspect.signature(function).parameters
+        kwargs = {k: v for k, v in (case.kwargs | case.sync_kwargs).items() if k in accepted}
+        module, name = function.__module__, function.__name__
+        return (
+            f"from {module} import {name}\n{name}(*{case.args!r}, to={str(to)!r}, **{kwargs!r})\n"
+        )
+
+    def sync(self, case: Case, to: Path) -> Any:
+        return self.call("sync", case, to=to, **case.sync_kwargs)
+
+    @pytest.mark.parametrize("point", CRASHPOINTS)
+    def test_a_sync_killed_at_a_commit_point_then_rerun_equals_a_one_shot_read(
+        self, case: Case, tmp_path: Path, point: str
+    ) -> None:
+        to = tmp_path / "out"
+        code = self._sync_code(case, to)
+        run = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**_env(), "ARROWTAP_CRASHPOINT": f"{point}:2"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if run.returncode == 0:
+            once = subprocess.run(
+                [sys.executable, "-c", code],
+                env={**_env(), "ARROWTAP_CRASHPOINT": f"{point}:1"},
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert once.returncode == -9, once.stderr[-2000:]
+        else:
+            assert run.returncode == -9, run.stderr[-2000:]
+        self.sync(case, to)
+        written = self.dataset(to)
+        truth = self.truth(case)
+        if self.info.snapshot:
+            assert len(written[SNAPSHOT_FIELD.name].unique()) == 1, "one whole snapshot"
+        assert written.num_rows == truth.num_rows
+        assert same_rows(written, truth, case.keys)
+
+    def test_a_second_sync_adds_only_what_is_new(self, case: Case, tmp_path: Path) -> None:
+        to = tmp_path / "out"
+        first = self.sync(case, to)
+        assert first.rows == self.truth(case).num_rows
+        second = self.sync(case, to)
+        if self.info.snapshot:
+            assert second.rows == first.rows  # one more snapshot
+            assert len(self.dataset(to)[SNAPSHOT_FIELD.name].unique()) == 2
+            return
+        assert second.rows == 0
+        if case.grow is not None:
+            before = self.truth(case).num_rows
+            case.grow()
+            third = self.sync(case, to)
+            assert third.rows == self.truth(case).num_rows - before
+            assert same_rows(self.dataset(to), self.truth(case), case.keys)
+
+    def test_offsets_reach_the_checkpoint_from_io_offsets_only(
+        self, case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        writers: list[str] = []
+
+        def spy(original: Callable[..., Any]) -> Callable[..., Any]:
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                writers.append(_caller_outside_the_store())
+                return original(*args, **kwargs)
+
+            return wrapper
+
+        monkeypatch.setattr(Checkpoint, "write", spy(Checkpoint.write))
+        monkeypatch.setattr(Checkpoint, "delete", spy(Checkpoint.delete))
+        self.sync(case, tmp_path / "out")
+        if not self.info.snapshot and self.info.read is not None:
+            extra = case.incremental_kwargs | {"checkpoint": tmp_path / "o.sqlite"}
+            self.call("read", case, **extra).commit()
+        assert writers
+        assert set(writers) == {"arrowtap.io.offsets"}
+
+    # -- Dask sync ------------------------------------------------------------------------
+
+    def test_a_dask_sync_equals_a_one_shot_read(self, case: Case, tmp_path: Path) -> None:
+        if self.info.dask_sync is None:
+            pytest.skip("no Dask sync")
+        to = tmp_path / "out"
+        self.call("dask_sync", case, to=to, **case.sync_kwargs)
+        again = self.call("dask_sync", case, to=to, **case.sync_kwargs)
+        assert again.rows == 0
+        assert same_rows(self.dataset(to), self.truth(case), case.keys)
+
+    # -- closing ----------------------------------------------------------------------------
+
+    def test_closing_leaves_no_thread_socket_or_server_object(self, case: Case) -> None:
+        if self.info.read is None:
+            pytest.skip("a stream source: see its own tests")
+        objects = case.server_objects() if case.server_objects is not None else 0
+        threads = _arrowtap_threads()
+        self.truth(case)
+        reader = self.call("scan", case, **case.page_kwargs)
+        reader.read_next_batch()  # then abandoned mid-stream
+        del reader
+        for _ in _settle():
+            gc.collect()
+            leaked = _arrowtap_threads() - threads
+            sockets = _sockets(case.server_port)
+            left = case.server_objects() if case.server_objects is not None else 0
+            if not leaked and not sockets and left == objects:
+                break
+        assert leaked == set()
+        assert sockets == []
+        assert left == objects
+
+
+def _settle() -> Iterator[int]:
+    deadline = time.monotonic() + 10
+    i = 0
+    while time.monotonic() < deadline:
+        yield i
+        i += 1
+        time.sleep(0.1)
+
+
+def _sockets(port: int | None) -> list[Any]:
+    if port is None:
+        return []
+    connections = psutil.Process().net_connections(kind="tcp")
+    return [
+        c
+        for c in connections
+        if c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED
+    ]
+
+
+def _caller_outside_the_store() -> str:
+    for frame in inspect.stack()[2:]:
+        module = frame.frame.f_globals.get("__name__", "")
+        if not module.startswith("arrowtap.checkpoint"):
+            return str(module)
+    return "?"
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "ARROWTAP_CRASHPOINT"}
