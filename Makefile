@@ -35,7 +35,7 @@ docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
 
 pytest: $(STAMP) $(HARPERDB)
-	$(BIN)/pytest src tests
+	$(BIN)/pytest -n 2 src tests
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/archive_read.py --samples 1000000

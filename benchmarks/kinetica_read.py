@@ -126,7 +126,7 @@ def start_fake() -> tuple[subprocess.Popen[str], str]:
 
 def load(url: str, rows: int) -> None:
     """Create and fill the table (untimed), 100,000 rows a call."""
-    from arrowtap.connectors.kinetica.table import write_kinetica
+    from arrowtap.connectors.kinetica.write import write_kinetica
 
     step = 100_000
     for start in range(0, rows, step):

@@ -56,7 +56,7 @@ def official(url: str, df: object, table: str) -> int:
 
 def arrowtap_write(url: str, df: object, table: str) -> int:
     """arrowtap: one call."""
-    from arrowtap.connectors.kinetica.table import write_kinetica
+    from arrowtap.connectors.kinetica.write import write_kinetica
 
     summary = write_kinetica(df, url, table, batch_size=BATCH, properties={"sym": ["char8"]})
     return summary.inserted

@@ -28,7 +28,6 @@ from typing import Any
 import httpx
 
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.harperdb.cluster import _client
 from arrowtap.connectors.harperdb.routes import (
     cluster_delete_routes,
     cluster_get_routes,
@@ -37,6 +36,7 @@ from arrowtap.connectors.harperdb.routes import (
 from arrowtap.connectors.harperdb.wire import clustering
 from arrowtap.connectors.harperdb.wire.arguments import Route
 from arrowtap.connectors.harperdb.wire.client import (
+    HarperDBClient,
     NotSupportedError,
     PartialOperationError,
 )
@@ -123,7 +123,9 @@ def add_node(
     ...     print(exc.node, "|", exc.reason)
     ws://10.0.0.2:9933 | connect ECONNREFUSED 10.0.0.2:9933
     """
-    with _client(url, username, password, client, retry) as hdb:
+    with HarperDBClient(
+        url, username=username, password=password, client=client, retry=retry
+    ) as hdb:
         return clustering.add_node(
             hdb,
             node_url,
@@ -159,7 +161,9 @@ def update_node(
     >>> update_node("http://node1:9925", hostname="n2", subscriptions=subs, client=client)
     "Successfully updated 'ws://n2:9933'"
     """
-    with _client(url, username, password, client, retry) as hdb:
+    with HarperDBClient(
+        url, username=username, password=password, client=client, retry=retry
+    ) as hdb:
         return clustering.update_node(
             hdb,
             node_url,
@@ -195,7 +199,9 @@ def set_node_replication(
     >>> set_node_replication("http://node1:9925", "node2", subs, client=client)
     "Successfully added 'ws://node2:9933' to cluster"
     """
-    with _client(url, username, password, client, retry) as hdb:
+    with HarperDBClient(
+        url, username=username, password=password, client=client, retry=retry
+    ) as hdb:
         return clustering.set_node_replication(hdb, node_name, subscriptions)
 
 
@@ -226,7 +232,9 @@ def remove_node(
     >>> remove_node("http://node1:9925", hostname="n2", client=client)
     "Successfully removed 'n2' from cluster"
     """
-    with _client(url, username, password, client, retry) as hdb:
+    with HarperDBClient(
+        url, username=username, password=password, client=client, retry=retry
+    ) as hdb:
         return clustering.remove_node(hdb, node_url, hostname=hostname)
 
 
@@ -270,7 +278,9 @@ def configure_cluster(
     ...                   client=client)[0]["node_name"]
     'n2'
     """
-    with _client(url, username, password, client, retry) as hdb:
+    with HarperDBClient(
+        url, username=username, password=password, client=client, retry=retry
+    ) as hdb:
         return clustering.configure_cluster(hdb, connections)
 
 
@@ -307,7 +317,9 @@ def purge_stream(
     ...     print("NATS only")
     NATS only
     """
-    with _client(url, username, password, client, retry) as hdb:
+    with HarperDBClient(
+        url, username=username, password=password, client=client, retry=retry
+    ) as hdb:
         return clustering.purge_stream(hdb, database, table, keep=keep, seq=seq)
 
 
@@ -331,5 +343,7 @@ def cluster_network(
     >>> cluster_network("http://node1:9925", client=client)["nodes"][0]["name"]
     'n1'
     """
-    with _client(url, username, password, client, retry) as hdb:
+    with HarperDBClient(
+        url, username=username, password=password, client=client, retry=retry
+    ) as hdb:
         return clustering.cluster_network(hdb, timeout_ms=timeout_ms)

@@ -20,6 +20,7 @@ import arrowtap
 from arrowtap.checkpoint import CheckpointAttributes, WriteMode, open_checkpoint
 from arrowtap.connectors.pvarchiver.samples_source import ArchiveSamplesSource
 from arrowtap.errors import CheckpointNotActiveError
+from arrowtap.io.contract import Plan
 from arrowtap.io.sink import ParquetDatasetSink
 from arrowtap.io.sync import SyncSummary, sync
 from arrowtap.testing.harperdb import HarperDBCluster, HarperDBServer
@@ -163,7 +164,7 @@ def test_sync_runner_resumes_from_offsets_kept_in_harperdb(
             ArchiveSamplesSource(fake_archiver.url) as source,
         ):
             parts = source.partitions_for(channels, 0, end)
-            return sync(source, parts, ParquetDatasetSink(tmp_path), ckpt)
+            return sync(Plan(source, parts, name), ParquetDatasetSink(tmp_path), ckpt)
 
     first = run(one, DEFAULT_END_NS - 1800 * 10**9)  # the older samples, through node 1
     second = run(two, END)  # another machine, through node 2, resumes after them

@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 import pandas as pd
 import psutil
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -43,6 +44,8 @@ from arrowtap.io.crashpoints import CRASHPOINTS
 from arrowtap.io.frames import to_pandas
 from arrowtap.io.reading import Increment
 from arrowtap.io.registry import SourceInfo
+from arrowtap.io.sink import partition_dirname
+from arrowtap.io.stream import projector
 from arrowtap.io.sync import SNAPSHOT_FIELD
 
 
@@ -123,7 +126,9 @@ class SourceSuite:
         return table
 
     def dataset(self, path: Path) -> pa.Table:
-        return pq.read_table(path)
+        table = pq.read_table(path)
+        # Where it came from, for the checks that read one partition's files again.
+        return table.replace_schema_metadata({**(table.schema.metadata or {}), _ROOT: str(path)})
 
     # -- the schema ---------------------------------------------------------------------
 
@@ -246,31 +251,38 @@ class SourceSuite:
     ) -> None:
         to = tmp_path / "out"
         code = self._sync_code(case, to)
-        run = subprocess.run(
-            [sys.executable, "-c", code],
-            env={**_env(), "ARROWTAP_CRASHPOINT": f"{point}:2"},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if run.returncode == 0:
-            once = subprocess.run(
-                [sys.executable, "-c", code],
-                env={**_env(), "ARROWTAP_CRASHPOINT": f"{point}:1"},
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-            assert once.returncode == -9, once.stderr[-2000:]
-        else:
-            assert run.returncode == -9, run.stderr[-2000:]
+        if _run(code, f"{point}:2") == 0:  # fewer than two pages: kill at the first
+            assert _run(code, f"{point}:1") == -9, "the crash point was never reached"
         self.sync(case, to)
-        written = self.dataset(to)
-        truth = self.truth(case)
+        written, truth = self.dataset(to), self.truth(case)
         if self.info.snapshot:
-            assert len(written[SNAPSHOT_FIELD.name].unique()) == 1, "one whole snapshot"
+            self._check_whole_snapshots(case, written, truth)
+            return
         assert written.num_rows == truth.num_rows
         assert same_rows(written, truth, case.keys)
+
+    def _check_whole_snapshots(self, case: Case, written: pa.Table, truth: pa.Table) -> None:
+        """A killed snapshot run leaves nothing partial; a run that committed keeps its snapshot.
+
+        The re-run's snapshot is the one-shot read, and every snapshot of every
+        partition in the dataset is that partition's whole result.
+        """
+        stamps = written[SNAPSHOT_FIELD.name]
+        rerun = written.filter(pc.equal(stamps, pc.max(stamps)))
+        assert rerun.num_rows == truth.num_rows
+        assert same_rows(rerun, truth, case.keys), "the re-run took a whole snapshot"
+        plan = self.call("plan", case, **case.sync_kwargs)
+        project = projector(plan)
+        try:
+            for part in plan.partitions:
+                pages = [project(page.batch) for page in plan.source.read(part)]
+                whole = pa.Table.from_batches(pages, plan.schema)
+                kept = pq.read_table(to_dir(written, part.key))
+                for stamp in pc.unique(kept[SNAPSHOT_FIELD.name]):
+                    snapshot = kept.filter(pc.equal(kept[SNAPSHOT_FIELD.name], stamp))
+                    assert same_rows(snapshot, whole, case.keys), f"{part.key}: a partial snapshot"
+        finally:
+            plan.source.close()
 
     def test_a_second_sync_adds_only_what_is_new(self, case: Case, tmp_path: Path) -> None:
         to = tmp_path / "out"
@@ -309,6 +321,22 @@ class SourceSuite:
             self.call("read", case, **extra).commit()
         assert writers
         assert set(writers) == {"arrowtap.io.offsets"}
+
+    # -- streams ------------------------------------------------------------------------
+
+    def test_a_stream_delivers_every_row_and_commits_on_a_clean_exit(
+        self, case: Case, tmp_path: Path
+    ) -> None:
+        if self.info.monitor is None:
+            pytest.skip("not a stream source")
+        ckpt = tmp_path / "stream.sqlite"
+        with self.call("monitor", case, checkpoint=ckpt) as stream:
+            batches = [e.batch for e in stream if getattr(e, "batch", None) is not None]
+        delivered = pa.Table.from_batches(batches, self.truth(case).schema)
+        assert same_rows(delivered, self.truth(case), case.keys)
+        with self.call("monitor", case, checkpoint=ckpt) as stream:
+            again = [e for e in stream if getattr(e, "batch", None) is not None]
+        assert again == [], "the first stream's clean exit committed what it delivered"
 
     # -- Dask sync ------------------------------------------------------------------------
 
@@ -370,6 +398,26 @@ def _caller_outside_the_store() -> str:
         if not module.startswith("arrowtap.checkpoint"):
             return str(module)
     return "?"
+
+
+_ROOT = b"arrowtap.test.dataset"
+
+
+def to_dir(written: pa.Table, key: str) -> Path:
+    """The directory of partition ``key`` in the dataset ``written`` was read from."""
+    return Path((written.schema.metadata or {})[_ROOT].decode()) / partition_dirname(key)
+
+
+def _run(code: str, crash: str) -> int:
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**_env(), "ARROWTAP_CRASHPOINT": crash},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode in (0, -9), run.stderr[-2000:]
+    return run.returncode
 
 
 def _env() -> dict[str, str]:

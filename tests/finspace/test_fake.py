@@ -19,6 +19,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from arrowtap.connectors.finspace import listings as fs
+from arrowtap.connectors.finspace.listing_source import ListingSource
 from arrowtap.connectors.finspace.wire.auth import resolve_auth
 from arrowtap.testing.finspace import TEST_CREDENTIALS, FakeFinSpace, environment_id
 from arrowtap.testing.finspace.sigv4 import verify
@@ -137,13 +138,16 @@ def test_throttle_rate_is_exact_per_hundred() -> None:
 
 def test_tokens_survive_changes_between_pages(fake_finspace: FakeFinSpace) -> None:
     env, world = fake_finspace.environment_id, fake_finspace.world
-    reader = fs.scan_finspace_clusters(env, page_size=10, **fake_finspace.options)
-    names = reader.read_next_batch().column("clusterName").to_pylist()
-    world.remove_cluster(env, "cluster-00005")  # already read
-    world.remove_cluster(env, "cluster-00015")  # not yet read
-    world.add_cluster(env, "cluster-00012a")
-    for batch in reader:
-        names += batch.column("clusterName").to_pylist()
+    # The source itself, not a stream: a stream reads pages ahead of its consumer.
+    source = ListingSource("ListKxClusters", page_size=10, **fake_finspace.options)
+    with source:
+        pages = source.read(source.partition(environmentId=env))
+        names = next(pages).batch.column("clusterName").to_pylist()
+        world.remove_cluster(env, "cluster-00005")  # already read
+        world.remove_cluster(env, "cluster-00015")  # not yet read
+        world.add_cluster(env, "cluster-00012a")
+        for page in pages:
+            names += page.batch.column("clusterName").to_pylist()
     assert len(names) == len(set(names)) == 25
     assert "cluster-00015" not in names
     assert "cluster-00012a" in names

@@ -9,7 +9,7 @@ import pytest
 
 from arrowtap.connectors.finspace import listings as fs
 from arrowtap.connectors.finspace.wire.model import LISTINGS, check_value, listing, shape
-from arrowtap.errors import InvalidArgumentError
+from arrowtap.errors import InvalidArgumentError, InvalidTypeError
 from arrowtap.testing.finspace import TEST_CREDENTIALS, World
 
 READERS: dict[str, tuple[Any, tuple[str, ...]]] = {
@@ -116,3 +116,68 @@ def test_fake_world_is_valid_against_the_model() -> None:
     for shape_name, items in collections.items():
         seen = {member for item in items for member in item}
         assert set(shape(shape_name)["members"]) == seen, shape_name
+
+
+ENTRY_POINTS = [
+    f"{module}:{kind}_finspace_{name}"
+    for module, kinds in (
+        ("listings", ("plan", "read", "scan", "sync")),
+        ("dask", ("read",)),
+    )
+    for kind in kinds
+    for name in ("environments", "clusters", "databases", "changesets", "cluster_nodes")
+    if not (module == "dask" and name == "environments")
+] + ["listings:diff_finspace_clusters"]
+
+
+def _entry_point(ref: str) -> Any:
+    import importlib
+
+    module, name = ref.split(":")
+    return getattr(importlib.import_module(f"arrowtap.connectors.finspace.{module}"), name)
+
+
+def _args(function: Any) -> tuple[str, ...]:
+    import inspect
+
+    needed = [
+        p.name
+        for p in inspect.signature(function).parameters.values()
+        if p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty
+    ]
+    values = {"environment_id": "abc", "database_name": "db1", "cluster_name": "node-1"}
+    return tuple(values[name] for name in needed)
+
+
+@pytest.mark.parametrize("ref", ENTRY_POINTS)
+@pytest.mark.parametrize(
+    ("bad", "error", "match"),
+    [
+        ({"page_size": 101}, InvalidArgumentError, r"maxResults\) 101 is above"),
+        ({"client": "http://proxy"}, InvalidTypeError, "client must be an httpx.Client.*proxy"),
+        ({"retry": 3}, InvalidTypeError, "retry must be a RetryPolicy.*3"),
+        ({"columns": "status"}, InvalidTypeError, "columns must be a list.*'status'"),
+        ({"region": "no region"}, InvalidArgumentError, "invalid region 'no region'"),
+    ],
+)
+def test_every_entry_point_checks_before_sending(
+    ref: str,
+    bad: dict[str, Any],
+    error: type[Exception],
+    match: str,
+    no_network: httpx.Client,
+    tmp_path: Any,
+) -> None:
+    function = _entry_point(ref)
+    kwargs = options(no_network) | bad
+    if ref.endswith("diff_finspace_clusters"):
+        if "columns" in bad:
+            pytest.skip("a diff has no columns")
+        kwargs["checkpoint"] = tmp_path / "c.db"
+    if ":sync_" in ref:
+        kwargs["to"] = tmp_path / "out"
+    if ref.endswith("_environments") and "page_size" in bad:
+        pytest.skip("the model sets no range on ListKxEnvironments' maxResults")
+    with pytest.raises(error, match=match):
+        function(*_args(function), **kwargs)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

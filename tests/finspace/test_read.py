@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import botocore.session
+import pandas as pd
 import pytest
 
 from arrowtap.connectors._http import RetryPolicy
@@ -203,3 +204,43 @@ def test_source_pickles_without_live_clients(fake_finspace: FakeFinSpace) -> Non
         pages = list(copy.read(pickle.loads(pickle.dumps(part))))
     assert pages[-1].offset == {"nextToken": None}
     assert sum(p.batch.num_rows for p in pages) == 4
+
+
+def test_columns_are_projected(fake_finspace: FakeFinSpace) -> None:
+    env = fake_finspace.environment_id
+    columns = ["status", "clusterName"]
+    df = fs.read_finspace_clusters(env, columns=columns, **fake_finspace.options)
+    whole = fs.read_finspace_clusters(env, **fake_finspace.options)
+    pd.testing.assert_frame_equal(df, whole[columns])
+    reader = fs.scan_finspace_clusters(env, columns=columns, page_size=10, **fake_finspace.options)
+    assert reader.schema.names == columns
+    assert [b.num_rows for b in reader] == [10, 10, 5]
+    with pytest.raises(InvalidArgumentError, match="no column 'nope'"):
+        fs.read_finspace_clusters(env, columns=["nope"], **fake_finspace.options)
+
+
+def test_a_listing_is_not_read_incrementally(fake_finspace: FakeFinSpace, tmp_path: Any) -> None:
+    env = fake_finspace.environment_id
+    for function in (fs.read_finspace_clusters, fs.scan_finspace_clusters):
+        with pytest.raises(TypeError, match="checkpoint"):
+            function(env, checkpoint=tmp_path / "c.db", **fake_finspace.options)  # type: ignore[call-arg]
+    first = fs.read_finspace_clusters(env, **fake_finspace.options)
+    again = fs.read_finspace_clusters(env, **fake_finspace.options)
+    pd.testing.assert_frame_equal(first, again)  # a state, read whole each time
+
+
+def test_plans_are_snapshots_that_pickle(fake_finspace: FakeFinSpace) -> None:
+    import pickle
+
+    from arrowtap.io.stream import scan
+
+    env = fake_finspace.environment_id
+    plan = fs.plan_finspace_changesets(env, "db_002", page_size=4, **fake_finspace.options)
+    assert (plan.snapshot, plan.checkpoint_name) == (True, "finspace-listings")
+    assert [p.key for p in plan.partitions] == [
+        f"finspace:us-east-1:ListKxChangesets:environmentId={env}:databaseName=db_002"
+    ]
+    copy = pickle.loads(pickle.dumps(plan))
+    table = scan(copy).read_all()
+    truth = fake_finspace.world.changesets[(env, "db_002")].values()
+    assert table_rows(table) == by("changesetId", expected_rows("ListKxChangesets", truth))

@@ -78,7 +78,7 @@ def test_a_write_on_node1_is_read_on_node2(
 
     # Incremental reads on node 2 see node 1's later updates, with node 1's times.
     ckpt = tmp_path / "offsets.db"
-    hdb.read_harperdb(second.url, database, table, checkpoint=ckpt, **creds_of(second))
+    hdb.read_harperdb(second.url, database, table, checkpoint=ckpt, **creds_of(second)).commit()
     hdb.write_harperdb(
         pd.DataFrame({"id": ["b"], "v": [20.5]}), first.url, database, table, **creds_of(first)
     )
@@ -93,7 +93,7 @@ def test_a_write_on_node1_is_read_on_node2(
     after = hdb.read_harperdb(
         second.url, database, table, checkpoint=ckpt, schema=TYPES, **creds_of(second)
     )
-    assert after[["id", "v"]].values.tolist() == [["b", 20.5]]
+    assert after.data[["id", "v"]].values.tolist() == [["b", 20.5]]
     status = hdb.read_harperdb_cluster_status(second.url, **creds_of(second))
     sockets = status[status["database"] == database]
     assert sockets["connected"].all()

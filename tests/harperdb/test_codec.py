@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import decimal
 import json
 import pickle
@@ -15,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from arrowtap.connectors.harperdb.table_source import HarperDBTableSource
+from arrowtap.connectors.harperdb.wire.canned import canned_client, canned_table
 from arrowtap.connectors.harperdb.wire.decode import records_batch
 from arrowtap.connectors.harperdb.wire.encode import (
     check_table,
@@ -222,3 +224,20 @@ def test_source_travels_without_its_client() -> None:
         HarperDBTableSource("http://127.0.0.1:9", "db", "t", page_size=0)
     with pytest.raises(InvalidArgumentError, match="url"):
         HarperDBTableSource("ftp://127.0.0.1:9", "db", "t")
+
+
+def test_a_copy_in_this_process_keeps_the_callers_client_but_not_the_connection() -> None:
+    answers = canned_table([{"id": i, "__updatedtime__": float(i)} for i in range(3)])
+    mine = canned_client(answers)
+    source = HarperDBTableSource("http://h:9925", "db", "t", client=mine)
+    part = source.partition()
+    twin = copy.copy(source)  # what Dask's threaded scheduler does per task
+    try:
+        assert twin.user_client is mine
+        assert twin.hdb is not source.hdb
+        assert [p.batch.num_rows for p in twin.read(part)] == [3]
+    finally:
+        twin.close()
+        source.close()
+    assert not mine.is_closed, "the caller's client is the caller's to close"
+    mine.close()

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import time
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pandas as pd
+import psutil
 import pyarrow as pa
 import pytest
 
 import arrowtap as hdb
 from arrowtap.checkpoint import open_checkpoint
-from arrowtap.connectors.harperdb.checkpointed import CHECKPOINT_NAME
+from arrowtap.connectors.harperdb.table import CHECKPOINT_NAME
 from arrowtap.connectors.harperdb.table_source import HarperDBTableSource
+from arrowtap.connectors.harperdb.table_sync import sync_harperdb
 from arrowtap.errors import DecodeError, InvalidArgumentError, NotFoundError
+from arrowtap.io import offsets
+from arrowtap.io.reading import Increment
 from arrowtap.testing.harperdb import HarperDBServer
 
 
@@ -70,31 +77,34 @@ def test_rows_updated_between_reads_are_read_again(
     table = make_table()
     ckpt = tmp_path / "offsets.db"
     upsert(harperdb_server, database, table, [{"id": f"k{i}", "v": i} for i in range(12)])
-    first = hdb.read_harperdb(
-        harperdb_server.url, database, table, checkpoint=ckpt, page_size=5, **creds
-    )
-    assert sorted(key_values(first)) == sorted(f"k{i}" for i in range(12))
-    again = hdb.read_harperdb(harperdb_server.url, database, table, checkpoint=ckpt, **creds)
-    assert again.empty
-    assert list(again.columns) == list(first.columns)
-    assert again.dtypes.equals(first.dtypes)
+    args = (harperdb_server.url, database, table)
+    with hdb.read_harperdb(*args, checkpoint=ckpt, page_size=5, **creds) as first:
+        assert sorted(key_values(first)) == sorted(f"k{i}" for i in range(12))
+    again = hdb.read_harperdb(*args, checkpoint=ckpt, **creds)
+    assert again.data.empty
+    assert again.pending == {}
+    assert list(again.data.columns) == list(first.columns)
+    assert again.data.dtypes.equals(first.dtypes)
 
     upsert(harperdb_server, database, table, [{"id": "k3", "v": 33}, {"id": "k7", "v": 77}])
     upsert(harperdb_server, database, table, [{"id": "new", "v": -1}])
-    changed = hdb.read_harperdb(
-        harperdb_server.url, database, table, checkpoint=ckpt, page_size=2, **creds
-    )
-    assert key_values(changed) == ["k3", "k7", "new"]
-    assert [json.loads(v) for v in changed["v"]] == [33, 77, -1]
-    with open_checkpoint(ckpt, CHECKPOINT_NAME) as store:
-        offset = store.read_json(f"harperdb:{database}.{table}")
+    changed = hdb.read_harperdb(*args, checkpoint=ckpt, page_size=2, **creds)
+    assert key_values(changed.data) == ["k3", "k7", "new"]
+    assert [json.loads(v) for v in changed.data["v"]] == [33, 77, -1]
     body = {"operation": "search_by_value", "database": database, "table": table}
     body |= {"search_attribute": "id", "search_value": "new", "get_attributes": ["*"]}
     (record,) = harperdb_server.operation(body)
-    assert offset == {"updated": record["__updatedtime__"], "key": "new"}  # exactly
+    key = f"harperdb:{database}.{table}"
+    # Exactly the time the server sent, and two pages of the first read, then two of this one.
+    assert changed.pending == {key: {"updated": record["__updatedtime__"], "key": "new"}}
+    changed.commit()
+    with open_checkpoint(ckpt, CHECKPOINT_NAME) as store:
+        state = offsets.load(store, key)
+    assert state.offset == {"updated": record["__updatedtime__"], "key": "new"}
+    assert state.seq == 3 + 2
 
 
-def test_scan_commits_a_batch_when_the_next_is_asked_for(
+def test_an_increment_not_committed_is_read_again(
     harperdb_server: HarperDBServer,
     database: str,
     make_table: Any,
@@ -105,13 +115,72 @@ def test_scan_commits_a_batch_when_the_next_is_asked_for(
     upsert(harperdb_server, database, table, [{"id": i} for i in range(9)])
     ckpt = tmp_path / "offsets.db"
     args = (harperdb_server.url, database, table)
-    reader = hdb.scan_harperdb(*args, checkpoint=ckpt, page_size=3, **creds)
+
+    def store_and_fail() -> None:
+        with hdb.read_harperdb(*args, checkpoint=ckpt, **creds) as frame:
+            assert len(frame) == 9
+            raise RuntimeError("not stored")
+
+    with pytest.raises(RuntimeError, match="not stored"):  # a block that fails commits nothing
+        store_and_fail()
+    left = hdb.read_harperdb(*args, checkpoint=ckpt, **creds)
+    assert len(left.data) == 9
+    assert left.pending == {f"harperdb:{database}.{table}": {"updated": ANY, "key": 8}}
+
+
+def test_a_scan_commits_the_batches_taken(
+    harperdb_server: HarperDBServer,
+    database: str,
+    make_table: Any,
+    creds: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    table = make_table()
+    upsert(harperdb_server, database, table, [{"id": i} for i in range(9)])
+    ckpt = tmp_path / "offsets.db"
+    args = (harperdb_server.url, database, table)
+    increment = hdb.scan_harperdb(*args, checkpoint=ckpt, page_size=3, **creds)
+    assert isinstance(increment, Increment)
+    reader = increment.data
     first, second = reader.read_next_batch(), reader.read_next_batch()
-    reader.close()  # the second batch was delivered, but not acknowledged by asking for more
+    reader.close()
     assert [json.loads(v) for v in first["id"].to_pylist()] == [0, 1, 2]
-    rest = hdb.scan_harperdb(*args, checkpoint=ckpt, page_size=3, **creds).read_all()
-    assert rest["id"].to_pylist() == [*second["id"].to_pylist(), "6", "7", "8"]
-    assert hdb.read_harperdb(*args, checkpoint=ckpt, **creds).empty
+    again = hdb.scan_harperdb(*args, checkpoint=ckpt, page_size=3, **creds)
+    assert again.data.read_all().num_rows == 9, "nothing committed yet"
+    increment.commit()  # the two batches taken, not the third one left in the stream
+    rest = hdb.scan_harperdb(*args, checkpoint=ckpt, page_size=3, **creds)
+    assert rest.data.read_all()["id"].to_pylist() == ["6", "7", "8"]
+    rest.commit()
+    assert hdb.read_harperdb(*args, checkpoint=ckpt, **creds).data.empty
+    assert second["id"].to_pylist() == ["3", "4", "5"]
+
+
+def connections_to(port: int) -> int:
+    found = psutil.Process().net_connections(kind="tcp")
+    return sum(1 for c in found if c.raddr and c.raddr.port == port and c.status == "ESTABLISHED")
+
+
+def test_an_abandoned_incremental_scan_closes_its_connection(
+    harperdb_server: HarperDBServer,
+    database: str,
+    make_table: Any,
+    creds: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    table = make_table()
+    upsert(harperdb_server, database, table, [{"id": i} for i in range(12)])
+    port = harperdb_server.ports["ops"]
+    before = connections_to(port)
+    args = (harperdb_server.url, database, table)
+    increment = hdb.scan_harperdb(*args, checkpoint=tmp_path / "c.db", page_size=2, **creds)
+    assert increment.data.read_next_batch().num_rows == 2
+    assert connections_to(port) == before + 1
+    del increment  # its reader still had pages queued by a reading thread
+    deadline = time.monotonic() + 10
+    while connections_to(port) > before and time.monotonic() < deadline:
+        gc.collect()
+        time.sleep(0.05)
+    assert connections_to(port) == before
 
 
 def test_since_reads_rows_updated_at_or_after(
@@ -140,12 +209,13 @@ def test_dynamic_attributes_are_json_text_unless_declared(
     ]
     upsert(harperdb_server, database, table, records)
     frame = hdb.read_harperdb(harperdb_server.url, database, table, **creds)
-    assert [None if v is None else json.loads(v) for v in frame["v"]] == [
+    assert [None if pd.isna(v) else json.loads(v) for v in frame["v"]] == [
         1.25,
         "text",
         {"a": [1, None]},
         None,
     ]
+    assert str(frame["v"].dtype) == "string"  # as a Dask read gives JSON text too
     schema = hdb.scan_harperdb(harperdb_server.url, database, table, **creds).schema
     assert isinstance(schema.field("v").type, pa.JsonType)
     assert schema.field("__updatedtime__").type == pa.timestamp("ns", tz="UTC")
@@ -228,6 +298,11 @@ def test_table_without_indexed_update_time_is_read_whole_by_key(
     for incremental in ({"checkpoint": tmp_path / "c.db"}, {"since": 0}):
         with pytest.raises(InvalidArgumentError, match="no updated-time attribute"):
             hdb.read_harperdb(harperdb_server.url, database, table, **incremental, **creds)
+        with pytest.raises(InvalidArgumentError, match="no updated-time attribute"):
+            hdb.scan_harperdb(harperdb_server.url, database, table, **incremental, **creds)
+    with pytest.raises(InvalidArgumentError, match="no updated-time attribute"):
+        sync_harperdb(harperdb_server.url, database, table, to=tmp_path / "out", **creds)
+    assert not (tmp_path / "c.db").exists(), "refused before a checkpoint is opened"
 
 
 def test_date_updated_time_is_a_cursor_too(

@@ -139,3 +139,53 @@ def test_expressions(text: str, row: dict[str, Any], expected: bool) -> None:
 def test_bad_expressions(text: str) -> None:
     with pytest.raises(ExpressionError):
         compile_expression(text, ["x"])
+
+
+def test_a_subquery_in_from_is_filtered_ordered_and_cut(call, people: FakeKinetica) -> None:
+    inner = "SELECT id, age AS years FROM people WHERE id < 20 ORDER BY id DESC"
+    data = _sql(call, f"SELECT * FROM ({inner}) AS q WHERE years IS NOT NULL ORDER BY years, id")
+    expected = [r for r in people.rows("people") if r["id"] < 20 and r["age"] is not None]
+    expected.sort(key=lambda r: (r["age"], r["id"]))
+    result = _result(data)
+    assert list(result) == ["id", "years"]
+    assert result["id"] == [r["id"] for r in expected]
+    schema = json.loads(data["response_schema_str"])
+    assert schema["fields"][1]["type"]["items"] == ["int", "null"]  # nullability kept
+    count = _result(_sql(call, f"SELECT COUNT(*) FROM ({inner}) q WHERE id >= 15"))
+    assert count == {"COUNT(*)": [5]}
+    nested = _sql(call, f"SELECT id FROM (SELECT * FROM ({inner}) a LIMIT 3) b")
+    assert _result(nested)["id"] == [19, 18, 17]
+
+
+def test_a_paging_table_keeps_the_result_until_cleared(call, people: FakeKinetica) -> None:
+    first = _result(_sql(call, "SELECT id FROM people", 0, 10, paging_table="pt_2"))
+    people.insert("people", [{"id": 99, "name": "x", "age": 1, "score": 0.0}])
+    rest = _sql(call, "SELECT id FROM people", 10, 100, paging_table="pt_2")
+    assert first["id"] + _result(rest)["id"] == list(range(25))  # not 99: the kept result
+    assert rest["total_number_of_records"] == 25
+    assert set(people.store.results) == {"pt_2"}
+    status, reply = call(
+        "/clear/table",
+        {"table_name": "pt_2", "authorization": "", "options": {"no_error_if_not_exists": "true"}},
+    )
+    assert (status, reply.status) == (200, "OK")
+    assert people.store.results == {}
+    again = _sql(call, "SELECT id FROM people", 0, 100, paging_table="pt_2")
+    assert again["total_number_of_records"] == 26
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SELECT * FROM (DELETE FROM people) q",
+        "SELECT * FROM (SELECT id FROM people) AS",
+        "SELECT * FROM people p q",
+        "SELECT * FROM (SELECT id FROM people",
+    ],
+)
+def test_unsupported_from_clauses_are_refused(call, people: FakeKinetica, statement: str) -> None:
+    _, reply = call(
+        "/execute/sql", {"statement": statement, "offset": 0, "limit": 10, "options": {}}
+    )
+    assert reply.status == "ERROR"
+    assert "SQL error" in reply.message

@@ -281,3 +281,24 @@ def test_wrong_password_is_refused_without_the_secret() -> None:
         assert "right-one" not in repr(stream.client)
         stream.close()
         assert fake.monitors == {}
+
+
+def test_a_callback_that_returned_commits_its_event(table: FakeKinetica, tmp_path: Any) -> None:
+    ckpt = tmp_path / "monitor.sqlite"
+    batches: list[pa.RecordBatch] = []
+    monitor = KineticaTableMonitor(
+        table.url,
+        "t",
+        {CallbackKind.INSERT_DECODED: batches.append},
+        checkpoint=ckpt,
+        increasing_column="id",
+        monitor_url=table.monitor_url,
+    )
+    with monitor:
+        assert table.wait_subscribed(*monitor.topics)
+        table.insert("t", rows(0, 4))
+        assert monitor.wait_delivered(lambda: sum(b.num_rows for b in batches) == 4, 20)
+    table.insert("t", rows(4, 2))
+    with follow(table, checkpoint=ckpt, increasing_column="id", stop_when_idle=0.5) as stream:
+        later = take(stream, 2)
+    assert [e.batch.column("id").to_pylist() for e in later] == [[4, 5]]

@@ -29,6 +29,7 @@ from arrowtap.connectors.kinetica.wire.follow import (
 from arrowtap.connectors.kinetica.wire.incremental import KeyOrder
 from arrowtap.connectors.kinetica.wire.types import KineticaColumn
 from arrowtap.errors import DecodeError
+from arrowtap.io.offsets import load, record
 from arrowtap.testing.kinetica import FakeKinetica
 
 COLUMNS = [("id", "long", "primary_key"), ("ts", "long", "timestamp", "nullable"), ("x", "double")]
@@ -126,19 +127,42 @@ def test_rows_without_a_value_of_the_increasing_column_are_not_delivered(
     assert ids_of(events) == [[1, 3]]
 
 
-def test_a_checkpointed_stream_resumes_after_the_last_event_delivered(
+def test_a_checkpointed_stream_resumes_after_what_was_committed(
     table: FakeKinetica, tmp_path: Path
 ) -> None:
     ckpt = tmp_path / "offsets.sqlite"
-    with follow(table, checkpoint=ckpt) as stream:
-        table.insert("t", rows(range(3)))
-        assert ids_of(take(stream, 1)) == [[0, 1, 2]]
-        table.insert("t", rows(range(3, 5)))
-        assert ids_of(take(stream, 1)) == [[3, 4]]  # in hand, not yet delivered
+    stream = follow(table, checkpoint=ckpt)
+    table.insert("t", rows(range(3)))
+    assert ids_of(take(stream, 1)) == [[0, 1, 2]]
+    stream.commit()  # stored: the next stream starts after 2
+    table.insert("t", rows(range(3, 5)))
+    assert ids_of(take(stream, 1)) == [[3, 4]]
+    stream.close()  # handed out, never committed
     table.insert("t", rows(range(5, 7)))
     with follow(table, checkpoint=ckpt, stop_when_idle=0.5) as stream:
-        assert ids_of(take(stream, 1)) == [[3, 4, 5, 6]]
-        stream.commit()
+        assert ids_of(take(stream, 1)) == [[3, 4, 5, 6]]  # the block's clean end commits
+    with follow(table, checkpoint=ckpt, stop_when_idle=0.5) as stream:
+        assert take(stream, 1) == []
+    with open_checkpoint(ckpt, CHECKPOINT_NAME) as store:
+        state = load(store, monitor_key(table.url, "t", "id"))
+    assert (state.offset, state.seq) == ({"value": 6}, 2)
+
+
+def test_a_block_that_raises_commits_nothing(table: FakeKinetica, tmp_path: Path) -> None:
+    ckpt = tmp_path / "offsets.sqlite"
+    table.insert("t", rows(range(4)))
+
+    def store_then_fail() -> None:
+        with follow(table, checkpoint=ckpt) as stream:
+            assert ids_of(take(stream, 1)) == [[0, 1, 2, 3]]
+            raise RuntimeError("not stored")
+
+    with pytest.raises(RuntimeError, match="not stored"):
+        store_then_fail()
+    with follow(table, checkpoint=ckpt, stop_when_idle=0.5) as stream:
+        assert ids_of(take(stream, 1)) == [[0, 1, 2, 3]]  # delivered again
+        assert take(stream, 1) == []
+    stream.commit()  # after the end too: the checkpoint is opened for it
     with follow(table, checkpoint=ckpt, stop_when_idle=0.5) as stream:
         assert take(stream, 1) == []
 
@@ -151,7 +175,7 @@ def test_monitors_left_by_a_killed_run_are_cleared_by_the_next(
         leaked = client.call("/create/tablemonitor", {"table_name": "t"})["topic_id"]
     key = monitor_key(table.url, "t", "id")
     with open_checkpoint(ckpt, CHECKPOINT_NAME) as store:
-        store.write_json({f"{key}#monitors": [leaked, "f" * 32]})  # the second: gone already
+        record(store, {f"{key}#monitors": [leaked, "f" * 32]})  # the second: gone already
     stream = follow(table, checkpoint=ckpt)
     assert leaked not in table.monitors
     with open_checkpoint(ckpt, CHECKPOINT_NAME) as store:

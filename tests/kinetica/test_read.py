@@ -18,6 +18,7 @@ from arrowtap.errors import (
     BadRequestError,
     DecodeError,
     InvalidArgumentError,
+    InvalidTypeError,
     NotFoundError,
 )
 from arrowtap.testing.kinetica import FakeKinetica
@@ -46,7 +47,9 @@ def test_pages_the_server_caps(people: FakeKinetica) -> None:
 
 
 def test_columns_and_where(people: FakeKinetica) -> None:
-    df = read_kinetica(people.url, "people", ["score", "id"], "id >= 20 and score < 6")
+    df = read_kinetica(
+        people.url, "people", columns=["score", "id"], where="id >= 20 and score < 6"
+    )
     assert list(df.columns) == ["score", "id"]
     assert df["id"].tolist() == [20, 21, 22, 23]
 
@@ -63,7 +66,7 @@ def test_unknown_table_and_column(fake: FakeKinetica) -> None:
         read_kinetica(fake.url, "nope")
     fake.create_table("t", [("x", "double")])
     with pytest.raises(InvalidArgumentError, match="no column 'y'"):
-        read_kinetica(fake.url, "t", ["y"])
+        read_kinetica(fake.url, "t", columns=["y"])
 
 
 def test_a_bad_filter_is_the_servers_message(people: FakeKinetica) -> None:
@@ -151,8 +154,16 @@ def test_arguments_are_checked(people: FakeKinetica, tmp_path: Path) -> None:
         read_kinetica(people.url, "people", page_size=0)
     with pytest.raises(InvalidArgumentError, match="tie_breaker needs an increasing_column"):
         read_kinetica(people.url, "people", tie_breaker="id")
+    before = sum(people.requests.values())
     with pytest.raises(InvalidArgumentError, match="needs increasing_column"):
         read_kinetica(people.url, "people", checkpoint=tmp_path / "never-used.db")
+    with pytest.raises(InvalidTypeError, match=r"checkpoint must be .* not int 3"):
+        scan_kinetica(people.url, "people", checkpoint=3, increasing_column="id")  # type: ignore[call-overload]
+    with pytest.raises(InvalidTypeError, match="where must be a filter expression str"):
+        read_kinetica(people.url, "people", where=["id > 3"])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="positional"):
+        read_kinetica(people.url, "people", ["id"])  # type: ignore[misc]
+    assert sum(people.requests.values()) == before  # refused before any request
     assert not (tmp_path / "never-used.db").exists()
     with pytest.raises(InvalidArgumentError, match="no column 'score_nope'"):
         read_kinetica(people.url, "people", increasing_column="score_nope")

@@ -13,6 +13,8 @@ from arrowtap.connectors.kinetica.table_source import TableSource
 from arrowtap.connectors.kinetica.wire.incremental import KeyOrder
 from arrowtap.connectors.kinetica.wire.types import KineticaColumn
 from arrowtap.errors import InvalidArgumentError, ProtocolError
+from arrowtap.io.offsets import load
+from arrowtap.io.reading import Increment
 from arrowtap.testing.kinetica import FakeKinetica
 
 EVENTS = [("seq", "long", "primary_key"), ("ts", "long", "timestamp"), ("v", "double")]
@@ -32,32 +34,55 @@ def table(fake: FakeKinetica) -> FakeKinetica:
 
 def test_each_run_returns_the_rows_after_the_last_one(table: FakeKinetica, tmp_path: Path) -> None:
     ckpt = tmp_path / "offsets.db"
-    first = read_kinetica(
-        table.url, "events", checkpoint=ckpt, increasing_column="seq", page_size=4
-    )
-    assert first["seq"].tolist() == list(range(9))
-    assert read_kinetica(table.url, "events", checkpoint=ckpt, increasing_column="seq").empty
+    kwargs = {"checkpoint": ckpt, "increasing_column": "seq"}
+    with read_kinetica(table.url, "events", page_size=4, **kwargs) as first:  # type: ignore[call-overload]
+        assert first["seq"].tolist() == list(range(9))
+    assert read_kinetica(table.url, "events", **kwargs).data.empty  # type: ignore[call-overload]
     events(table, [(10, 9000), (9, 9000)])
-    second = read_kinetica(table.url, "events", checkpoint=ckpt, increasing_column="seq")
-    assert second["seq"].tolist() == [9, 10]
+    second = read_kinetica(table.url, "events", **kwargs)  # type: ignore[call-overload]
+    assert second.data["seq"].tolist() == [9, 10]
+    second.commit()
     with open_checkpoint(ckpt, "kinetica") as store:
         (key,) = store.keys()
-        assert store.read_json(key) == {"value": 10}
+        assert load(store, key).offset == {"value": 10}
+        assert load(store, key).seq == 4  # 3 pages of 4 rows, then 1 page
         assert "events" in key
         assert "by=seq" in key
+
+
+def test_nothing_is_committed_until_the_caller_says_so(table: FakeKinetica, tmp_path: Path) -> None:
+    ckpt = tmp_path / "offsets.db"
+    kwargs = {"checkpoint": ckpt, "increasing_column": "seq"}
+    first = read_kinetica(table.url, "events", **kwargs)  # type: ignore[call-overload]
+    assert isinstance(first, Increment)
+    assert list(first.pending.values()) == [{"value": 8}]
+    again = read_kinetica(table.url, "events", **kwargs)  # type: ignore[call-overload]
+    assert again.data["seq"].tolist() == first.data["seq"].tolist()  # nothing committed yet
+
+    def store_then_fail() -> None:
+        with read_kinetica(table.url, "events", **kwargs) as frame:  # type: ignore[call-overload]
+            assert len(frame) == 9
+            raise RuntimeError("not stored")  # a block that fails commits nothing
+
+    with pytest.raises(RuntimeError, match="not stored"):
+        store_then_fail()
+    assert len(read_kinetica(table.url, "events", **kwargs).data) == 9  # type: ignore[call-overload]
+    first.commit()
+    assert first.pending == {}
+    assert read_kinetica(table.url, "events", **kwargs).data.empty  # type: ignore[call-overload]
 
 
 def test_ties_on_the_last_value_are_not_lost(table: FakeKinetica, tmp_path: Path) -> None:
     """ts is not unique: rows added later with the last ts come next time, once."""
     ckpt = tmp_path / "offsets.db"
     kwargs = {"checkpoint": ckpt, "increasing_column": "ts", "tie_breaker": "seq", "page_size": 2}
-    first = read_kinetica(table.url, "events", **kwargs)  # type: ignore[arg-type]
-    assert sorted(first["seq"]) == list(range(9))
-    assert first["ts"].is_monotonic_increasing
+    with read_kinetica(table.url, "events", **kwargs) as first:  # type: ignore[call-overload]
+        assert sorted(first["seq"]) == list(range(9))
+        assert first["ts"].is_monotonic_increasing
     events(table, [(11, 2000), (12, 3000)])  # 11 shares the last ts, 2000
-    second = read_kinetica(table.url, "events", **kwargs)  # type: ignore[arg-type]
-    assert second["seq"].tolist() == [11, 12]
-    assert read_kinetica(table.url, "events", **kwargs).empty  # type: ignore[arg-type]
+    with read_kinetica(table.url, "events", **kwargs) as second:  # type: ignore[call-overload]
+        assert second["seq"].tolist() == [11, 12]
+    assert read_kinetica(table.url, "events", **kwargs).data.empty  # type: ignore[call-overload]
 
 
 def test_without_a_tie_breaker_the_read_is_strictly_after(table: FakeKinetica) -> None:
@@ -70,33 +95,37 @@ def test_without_a_tie_breaker_the_read_is_strictly_after(table: FakeKinetica) -
         assert pa.Table.from_batches(rest).column("v").to_pylist() == [6.0]
 
 
-def test_a_stream_commits_a_page_once_the_next_is_asked_for(
-    table: FakeKinetica, tmp_path: Path
-) -> None:
+def test_a_stream_commits_the_batches_taken_when_told(table: FakeKinetica, tmp_path: Path) -> None:
     ckpt = tmp_path / "offsets.db"
-    reader = scan_kinetica(
-        table.url, "events", checkpoint=ckpt, increasing_column="seq", page_size=3
-    )
-    first = reader.read_next_batch()
+    kwargs = {"checkpoint": ckpt, "increasing_column": "seq", "page_size": 3}
+    increment = scan_kinetica(table.url, "events", **kwargs)  # type: ignore[call-overload]
+    first = increment.data.read_next_batch()
     assert first.column("seq").to_pylist() == [0, 1, 2]
-    reader.close()  # stops with the first page in hand: it was not delivered
-    again = scan_kinetica(
-        table.url, "events", checkpoint=ckpt, increasing_column="seq", page_size=3
-    )
-    seen = [b.column("seq").to_pylist() for b in again]
-    assert seen == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
-    rest = scan_kinetica(table.url, "events", checkpoint=ckpt, increasing_column="seq")
-    assert rest.read_all().num_rows == 0
+    increment.data.close()  # stops with the first batch taken, not committed
+    again = scan_kinetica(table.url, "events", **kwargs)  # type: ignore[call-overload]
+    assert again.data.read_next_batch().column("seq").to_pylist() == [0, 1, 2]
+    again.commit()  # the one batch taken is stored
+    again.data.close()
+    with scan_kinetica(table.url, "events", **kwargs) as rest:  # type: ignore[call-overload]
+        seen = [b.column("seq").to_pylist() for b in rest]
+    assert seen == [[3, 4, 5], [6, 7, 8]]
+    done = scan_kinetica(table.url, "events", **kwargs)  # type: ignore[call-overload]
+    assert done.data.read_all().num_rows == 0
 
 
 def test_a_where_and_columns_are_part_of_the_read(table: FakeKinetica, tmp_path: Path) -> None:
     ckpt = tmp_path / "offsets.db"
-    df = read_kinetica(
-        table.url, "events", ["v"], "seq >= 4", checkpoint=ckpt, increasing_column="seq"
-    )
-    assert df["v"].tolist() == [2.0, 2.5, 3.0, 3.5, 4.0]
+    with read_kinetica(
+        table.url,
+        "events",
+        columns=["v"],
+        where="seq >= 4",
+        checkpoint=ckpt,
+        increasing_column="seq",
+    ) as df:
+        assert df["v"].tolist() == [2.0, 2.5, 3.0, 3.5, 4.0]
     other = read_kinetica(table.url, "events", checkpoint=ckpt, increasing_column="seq")
-    assert len(other) == 9  # another filter, another section
+    assert len(other.data) == 9  # another filter, another section
 
 
 def test_an_offset_that_is_not_one(table: FakeKinetica) -> None:

@@ -1,16 +1,26 @@
-"""SQL queries (``/execute/sql``) with dynamic schemas, and Dask reads by column ranges."""
+"""SQL queries (``/execute/sql``): dynamic schemas, paging tables, range partitions, snapshots."""
 
 from __future__ import annotations
 
-import pandas as pd
+import pickle
+from pathlib import Path
+
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
-from arrowtap import dask as atdask
+from arrowtap.connectors.kinetica.sql import (
+    plan_kinetica_sql,
+    read_kinetica_sql,
+    scan_kinetica_sql,
+    sync_kinetica_sql,
+)
 from arrowtap.connectors.kinetica.sql_source import SqlSource
-from arrowtap.connectors.kinetica.table import read_kinetica_sql, scan_kinetica_sql
 from arrowtap.connectors.kinetica.wire.pages import dynamic_type
-from arrowtap.errors import BadRequestError, InvalidArgumentError, NotFoundError
+from arrowtap.connectors.kinetica.wire.types import KineticaColumn
+from arrowtap.errors import BadRequestError, InvalidArgumentError
+from arrowtap.io.sync import SNAPSHOT_FIELD
 from arrowtap.testing.kinetica import FakeKinetica
 
 
@@ -37,6 +47,7 @@ def test_sql_pages_use_a_paging_table_that_is_cleared(people: FakeKinetica) -> N
     assert [p.offset for p in pages] == [{"row": 10}, {"row": 20}, {"row": 25}]
     assert people.requests["/execute/sql"] == 3  # the first page is fetched once
     assert people.requests["/clear/table"] == 1
+    assert people.store.results == {}  # the paging table was cleared
 
 
 def test_sql_empty_result_and_count(people: FakeKinetica) -> None:
@@ -52,6 +63,10 @@ def test_sql_errors_carry_the_servers_message(people: FakeKinetica) -> None:
         read_kinetica_sql(people.url, "FROB people")
     with pytest.raises(InvalidArgumentError, match="non-empty"):
         read_kinetica_sql(people.url, "  ")
+    with pytest.raises(InvalidArgumentError, match="page_size"):
+        read_kinetica_sql(people.url, "SELECT id FROM people", page_size=0)
+    with pytest.raises(TypeError, match="checkpoint"):
+        read_kinetica_sql(people.url, "SELECT id FROM people", checkpoint="o.db")  # type: ignore[call-arg]
 
 
 def test_dynamic_type_keeps_what_refines_the_base() -> None:
@@ -68,40 +83,86 @@ def test_dynamic_type_keeps_what_refines_the_base() -> None:
     ]
 
 
-def test_dask_read_by_ranges_of_a_column(people: FakeKinetica) -> None:
-    ddf = atdask.read_kinetica(people.url, "people", partition_column="id", npartitions=3)
-    assert ddf.npartitions == 3
-    assert ddf.known_divisions
-    assert ddf.divisions == (0, 8, 16, 24)
-    df = ddf.compute()
-    assert df.index.tolist() == list(range(25))
-    assert str(df["age"].dtype) == "Int8"
-    part = ddf.get_partition(1).compute()
-    assert part.index.tolist() == list(range(8, 16))
+def test_the_result_is_kept_by_the_server_while_it_is_paged(people: FakeKinetica) -> None:
+    """Rows inserted during a read do not shift its pages: the paging table holds the result."""
+    with SqlSource(people.url, "SELECT id FROM people ORDER BY id DESC", page_size=10) as source:
+        pages = source.read(source.partition())
+        first = next(pages)
+        people.insert(
+            "people", [{"id": 100 + i, "name": "n", "age": 1, "score": 0.0} for i in range(5)]
+        )
+        rest = [p.batch for p in pages]
+    ids = pa.Table.from_batches([first.batch, *rest]).column("id").to_pylist()
+    assert ids == list(range(24, -1, -1))
+    assert people.store.results == {}
 
 
-def test_dask_read_with_divisions_columns_and_where(fake: FakeKinetica) -> None:
-    fake.create_table("t", [("ts", "long", "timestamp"), ("x", "double"), ("s", "string")])
-    fake.insert("t", [{"ts": 1000 * i, "x": i / 2, "s": f"s{i}"} for i in range(20)])
-    start = pd.Timestamp(0, tz="UTC")
-    divisions = [start, "1970-01-01T00:00:05Z", start + pd.Timedelta(seconds=30)]
-    ddf = atdask.read_kinetica(
-        fake.url, "t", ["x"], "x >= 1", partition_column="ts", divisions=divisions
-    )
-    assert list(ddf.columns) == ["x"]
-    assert ddf.divisions[1] == pd.Timestamp("1970-01-01T00:00:05Z")
-    df = ddf.compute()
-    assert df["x"].tolist() == [i / 2 for i in range(2, 20)]
-    assert str(df.index.dtype) == "datetime64[ms, UTC]"
-    assert len(ddf.get_partition(0).compute()) == 3
+def test_a_source_travels_without_its_client_or_first_page(people: FakeKinetica) -> None:
+    source = SqlSource(people.url, "SELECT id, name FROM people", password="secret", page_size=7)
+    schema = source.schema
+    copy = pickle.loads(pickle.dumps(source))
+    assert "secret" not in repr(copy)
+    assert copy.known_schema == schema
+    before = people.requests["/execute/sql"]
+    rows = sum(p.batch.num_rows for p in copy.read(copy.partition()))
+    assert rows == 25
+    assert people.requests["/execute/sql"] == before + 4  # no page fetched twice, none reused
+    assert len(people.store.results) == 1  # the original's first page, kept for its read
+    assert sum(p.batch.num_rows for p in source.read(source.partition())) == 25
+    assert people.store.results == {}
+    source.close()
+    copy.close()
 
 
-def test_dask_arguments(people: FakeKinetica) -> None:
-    with pytest.raises(InvalidArgumentError, match="exactly one of npartitions and divisions"):
-        atdask.read_kinetica(people.url, "people", partition_column="id")
-    with pytest.raises(InvalidArgumentError, match="give divisions="):
-        atdask.read_kinetica(people.url, "people", partition_column="name", npartitions=2)
-    with pytest.raises(InvalidArgumentError, match="ascending"):
-        atdask.read_kinetica(people.url, "people", partition_column="id", divisions=[5, 1])
-    with pytest.raises(NotFoundError):
-        atdask.read_kinetica(people.url, "nope", partition_column="id", npartitions=2)
+def test_range_partitions_cut_the_result_with_a_subquery(people: FakeKinetica) -> None:
+    with SqlSource(
+        people.url, "SELECT id, score FROM people WHERE id < 20;", page_size=4
+    ) as source:
+        col = KineticaColumn("id", "long")
+        parts = [
+            source.range_partition(col, None, 5, False),
+            source.range_partition(col, 5, 10, False),
+            source.range_partition(col, 10, 19, True),
+        ]
+        got = [
+            pa.Table.from_batches([p.batch for p in source.read(part)], source.schema)
+            for part in parts
+        ]
+        whole = [p.batch for p in source.read(source.partition())]
+        assert len({part.key for part in parts}) == 3
+    assert [t.column("id").to_pylist() for t in got] == [
+        list(range(5)),
+        list(range(5, 10)),
+        list(range(10, 20)),
+    ]
+    assert pa.concat_tables(got).equals(pa.Table.from_batches(whole))
+    assert people.store.results == {}  # each read cleared its own paging table
+
+
+def test_the_plan_is_a_snapshot_plan_with_a_stable_key(people: FakeKinetica) -> None:
+    first = plan_kinetica_sql(people.url, "SELECT id FROM people")
+    again = plan_kinetica_sql(people.url, "  SELECT id FROM people")
+    other = plan_kinetica_sql(people.url, "SELECT id FROM people WHERE id > 1")
+    assert first.snapshot
+    assert first.partitions[0].key == again.partitions[0].key
+    assert first.partitions[0].key != other.partitions[0].key
+    assert first.schema.names == ["id"]
+
+
+def test_each_sync_appends_one_whole_stamped_snapshot(people: FakeKinetica, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    statement = "SELECT id, age FROM people WHERE id >= 10"
+    first = sync_kinetica_sql(people.url, statement, to=out, page_size=5)
+    assert (first.rows, first.pages) == (15, 3)
+    people.insert("people", [{"id": 30, "name": "new", "age": 30, "score": 1.0}])
+    second = sync_kinetica_sql(people.url, statement, to=out, page_size=5)
+    assert second.rows == 16  # the whole result again, as of the second run
+    written = pq.read_table(out)
+    assert written.schema.field(SNAPSHOT_FIELD.name).type == SNAPSHOT_FIELD.type
+    stamps = pc.unique(written[SNAPSHOT_FIELD.name])
+    snapshots = [
+        sorted(written.filter(pc.equal(written[SNAPSHOT_FIELD.name], stamp))["id"].to_pylist())
+        for stamp in stamps
+    ]
+    assert sorted(snapshots, key=len) == [list(range(10, 25)), [*range(10, 25), 30]]
+    assert people.store.results == {}

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arrowtap.connectors.kinetica.table import read_kinetica, scan_kinetica, scan_kinetica_sql
+from arrowtap.connectors.kinetica.sql import scan_kinetica_sql
+from arrowtap.connectors.kinetica.table import read_kinetica, scan_kinetica
 from arrowtap.connectors.kinetica.wire.schema import from_arrow_schema, to_arrow_schema
 from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType
 from arrowtap.connectors.kinetica.wire.values import arrow_to_wire

@@ -10,8 +10,8 @@ import pytest
 from arrowtap.connectors.pvarchiver.admin import (
     export_archive_config,
     import_archive_config,
-    read_archive_channels,
 )
+from arrowtap.connectors.pvarchiver.admin_sources import read_archive_channels
 from arrowtap.connectors.pvarchiver.wire import admin_tables
 from arrowtap.errors import (
     AuthenticationError,

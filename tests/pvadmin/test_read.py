@@ -12,9 +12,11 @@ import pytest
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.pvarchiver.admin import (
     read_archive_channel,
+    read_archive_server_status,
+)
+from arrowtap.connectors.pvarchiver.admin_sources import (
     read_archive_channels,
     read_archive_cluster_status,
-    read_archive_server_status,
 )
 from arrowtap.connectors.pvarchiver.wire import admin_tables
 from arrowtap.errors import (

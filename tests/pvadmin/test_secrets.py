@@ -13,11 +13,9 @@ import pandas as pd
 import pytest
 
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.pvarchiver.admin import (
-    import_archive_config,
-    read_archive_cluster_status,
-    write_archive_channels,
-)
+from arrowtap.connectors.pvarchiver.admin import import_archive_config
+from arrowtap.connectors.pvarchiver.admin_sources import read_archive_cluster_status
+from arrowtap.connectors.pvarchiver.admin_write import write_archive_channels
 from arrowtap.connectors.pvarchiver.wire import admin, admin_endpoints
 from arrowtap.errors import ArrowtapError
 from arrowtap.testing.pvarchiver import FakeArchiver

@@ -9,11 +9,9 @@ import httpx
 import pandas as pd
 import pytest
 
-from arrowtap.connectors.pvarchiver.admin import (
-    read_archive_channel,
-    read_archive_channels,
-    write_archive_channels,
-)
+from arrowtap.connectors.pvarchiver.admin import read_archive_channel
+from arrowtap.connectors.pvarchiver.admin_sources import read_archive_channels
+from arrowtap.connectors.pvarchiver.admin_write import write_archive_channels
 from arrowtap.connectors.pvarchiver.wire import admin, admin_endpoints
 from arrowtap.connectors.pvarchiver.wire.admin_writer import WRITE_RESULT_SCHEMA
 from arrowtap.errors import (

@@ -20,13 +20,14 @@ import contextlib
 import os
 import sqlite3
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 
 from arrowtap.checkpoint.api import Checkpoint, CheckpointAttributes
 from arrowtap.errors import CheckpointError, CheckpointExistsError
 
-__all__ = ["SQLiteCheckpoint"]
+__all__ = ["SQLiteCheckpoint", "checkpoint_names"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -269,3 +270,29 @@ class SQLiteCheckpoint(Checkpoint):
                 )
         finally:
             self._conn.close()
+
+
+def checkpoint_names(path: str | os.PathLike[str]) -> list[str]:
+    """The names of the checkpoints an SQLite file holds (read only: nothing is created).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "o.db")
+    >>> SQLiteCheckpoint(path, "job").close()
+    >>> checkpoint_names(path)
+    ['job']
+    """
+    location = os.fspath(path)
+    if not os.path.isfile(location):
+        raise CheckpointError(f"no checkpoint file at {location}")
+    uri = "file:" + urllib.parse.quote(os.path.abspath(location)) + "?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            rows = conn.execute("SELECT name FROM checkpoints ORDER BY name").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise CheckpointError(f"{location} is not a checkpoint file: {exc}") from exc
+    return [str(name) for (name,) in rows]

@@ -1,78 +1,21 @@
-"""The ``arrowtap`` command line: sync, channel search, and the demo."""
+"""The ``arrowtap`` command line: every source's sync and read, offsets state, the demo.
+
+``arrowtap sync <source>`` and ``arrowtap read <source>`` exist for every source
+(``arrowtap sources`` lists them) and take the arguments of the source's Python
+functions; ``arrowtap state`` shows, resets and rewinds what syncs committed.
+"""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import click
-from tqdm import tqdm
 
+from arrowtap.cli.commands import SourceCommands
+from arrowtap.cli.state import state
 from arrowtap.errors import ArrowtapError
 
 __all__ = ["main"]
-
-
-class _Progress:
-    """A tqdm bar of samples written, fed by the sync runner's ``on_page``."""
-
-    def __init__(self, label: str) -> None:
-        self.bar = tqdm(desc=label, unit=" samples", unit_scale=True, file=sys.stderr, disable=None)
-
-    def __call__(self, partition: Any, page: Any) -> None:
-        self.bar.update(page.batch.num_rows)
-
-    def close(self) -> None:
-        self.bar.close()
-
-
-def summary_line(label: str, summary: Any) -> str:
-    """The closing line of a sync: channels, samples, bytes, seconds."""
-    return (
-        f"{label}: channels={len(summary.partitions)} samples={summary.rows} "
-        f"bytes={summary.bytes} seconds={summary.seconds:.2f}"
-    )
-
-
-def run_sync(
-    url: str,
-    channels: Sequence[str],
-    start: str,
-    end: str | None,
-    to: Path,
-    checkpoint: Path | None,
-    label: str = "sync",
-    page_size: int = 65_536,
-) -> Any:
-    """Sync the channels matching any of the globs ``channels``; print the summary line."""
-    from arrowtap.connectors.pvarchiver.samples import find_archive_channels as find_channels
-    from arrowtap.connectors.pvarchiver.samples_sync import sync_archive_samples
-
-    names = list(dict.fromkeys(n for glob in channels for n in find_channels(url, glob)))
-    progress = _Progress(label)
-    try:
-        summary = sync_archive_samples(
-            url,
-            names,
-            _time(start),
-            _time(end) if end else None,
-            to=to,
-            checkpoint=checkpoint,
-            page_size=page_size,
-            on_page=progress,
-        )
-    finally:
-        progress.close()
-    click.echo(summary_line(label, summary))
-    return summary
-
-
-def _time(value: str) -> str | int:
-    """Ns integers stay integers; anything else is parsed as an ISO time."""
-    stripped = value.strip()
-    return int(stripped) if stripped.lstrip("-").isdigit() else stripped
 
 
 @click.group()
@@ -81,49 +24,36 @@ def main() -> None:
     """arrowtap: operational systems' data into Arrow, pandas, Dask and Parquet."""
 
 
-@main.group()
-def sync() -> None:
-    """Copy new data into a Parquet dataset, exactly once, resuming from a checkpoint."""
+main.add_command(
+    SourceCommands(
+        "sync",
+        name="sync",
+        help="Copy new data of a source into a Parquet dataset, exactly once, resumably.",
+    )
+)
+main.add_command(
+    SourceCommands("read", name="read", help="Read a source into a Parquet, Arrow or CSV file.")
+)
+main.add_command(state)
 
 
-@sync.command("archive")
-@click.argument("url")
-@click.option(
-    "--channels",
-    required=True,
-    multiple=True,
-    help="Glob over channel names, e.g. 'ring:*'; repeat for several.",
-)
-@click.option("--start", required=True, help="ISO time with offset, or ns since the epoch.")
-@click.option("--end", default=None, help="ISO time with offset, or ns; default: now.")
-@click.option(
-    "--to",
-    "to",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Dataset directory.",
-)
-@click.option(
-    "--checkpoint",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Checkpoint file; default <to>/_checkpoint.sqlite.",
-)
-@click.option("--page-size", default=65_536, show_default=True, help="Samples per page.")
-def sync_archive(
-    url: str,
-    channels: tuple[str, ...],
-    start: str,
-    end: str | None,
-    to: Path,
-    checkpoint: Path | None,
-    page_size: int,
-) -> None:
-    """Sync Cassandra PV Archiver samples of the channels matching CHANNELS."""
-    try:
-        run_sync(url, channels, start, end, to, checkpoint, page_size=page_size)
-    except ArrowtapError as exc:
-        raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+@main.command()
+def sources() -> None:
+    """List every source: what it offers and what its offsets are."""
+    from arrowtap.catalog import sources as every
+    from arrowtap.io.registry import OFFSET_KINDS
+
+    rows = [
+        (info.cli_name, " ".join(info.offers()) + (" follow" if info.follow else ""), info.offset)
+        for info in every()
+    ]
+    width = [max(len(row[i]) for row in rows) for i in range(2)]
+    click.echo(f"{'SOURCE':<{width[0]}}  {'OFFERS':<{width[1]}}  OFFSET")
+    for name, offers, offset in rows:
+        click.echo(f"{name:<{width[0]}}  {offers:<{width[1]}}  {offset}")
+    click.echo("")
+    for kind, meaning in OFFSET_KINDS.items():
+        click.echo(f"{kind}: {meaning}")
 
 
 @main.command()
@@ -132,10 +62,13 @@ def sync_archive(
 @click.option("--regexp", is_flag=True, help="PATTERN is a regular expression, not a glob.")
 def channels(url: str, pattern: str, regexp: bool) -> None:
     """List the archive channels whose names match PATTERN."""
-    from arrowtap.connectors.pvarchiver.samples import find_archive_channels as find_channels
+    from arrowtap.connectors.pvarchiver.samples import find_archive_channels
 
     try:
-        names = find_channels(url, regexp=pattern) if regexp else find_channels(url, pattern)
+        if regexp:
+            names = find_archive_channels(url, regexp=pattern)
+        else:
+            names = find_archive_channels(url, pattern)
     except ArrowtapError as exc:
         raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
     for name in names:

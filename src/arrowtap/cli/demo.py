@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from arrowtap.cli import run_sync
+from arrowtap.cli.running import Progress, run_sync
 from arrowtap.errors import ArrowtapError
 from arrowtap.io.process import die_with_parent, stop_process
 
@@ -57,12 +57,23 @@ def run_demo(to: Path, wait: float) -> None:
     checkpoint = to / "checkpoint.sqlite"
     with fake_archiver() as url:
         click.echo(f"fake live archiver at {url}")
-        run_sync(url, ["*"], "1970-01-01T00:00:00Z", None, dataset, checkpoint, "first sync")
-        time.sleep(wait)
-        run_sync(url, ["*"], "1970-01-01T00:00:00Z", None, dataset, checkpoint, "second sync")
+        for label in ("first sync", "second sync"):
+            if label == "second sync":
+                time.sleep(wait)
+            code = run_sync(label, lambda progress: _sync(url, dataset, checkpoint, progress))
+            if code:
+                raise SystemExit(code)
     png = to / "channels.png"
     plot(dataset, png)
     click.echo(f"dataset: {dataset}  plot: {png}")
+
+
+def _sync(url: str, dataset: Path, checkpoint: Path, progress: Progress) -> object:
+    from arrowtap.connectors.pvarchiver.samples_sync import sync_archive_samples
+
+    return sync_archive_samples(
+        url, "*", "1970-01-01T00:00:00Z", to=dataset, checkpoint=checkpoint, on_page=progress
+    )
 
 
 def plot(dataset: Path, png: Path, channels: int = 3) -> None:

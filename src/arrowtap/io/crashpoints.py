@@ -2,8 +2,10 @@
 
 ``ARROWTAP_CRASHPOINT=<name>:<n>`` in the environment makes the ``n``-th pass
 (1-based) through :func:`crashpoint` with that name SIGKILL the process, as a
-power cut would. Unset, a crash point costs one comparison. The pytest plugin
-(:mod:`arrowtap.testing.plugin`) drives this.
+power cut would. ``<name>:<n>:<marker path>`` does so once among many processes
+(Dask workers): the first to get there creates the marker file and dies, the
+others and its successors go on. Unset, a crash point costs one comparison. The
+pytest plugin (:mod:`arrowtap.testing.plugin`) drives this.
 """
 
 from __future__ import annotations
@@ -31,10 +33,17 @@ def crashpoint(name: str) -> None:
     """
     if _SPEC is None:
         return
-    target, _, nth = _SPEC.partition(":")
+    target, _, rest = _SPEC.partition(":")
     if name != target:
         return
+    nth, _, marker = rest.partition(":")
     with _lock:
         _hits[name] = _hits.get(name, 0) + 1
-        if _hits[name] == int(nth or 1):
-            os.kill(os.getpid(), signal.SIGKILL)
+        if _hits[name] != int(nth or 1):
+            return
+        if marker:
+            try:
+                os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                return  # another process died here already
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -23,7 +23,11 @@ _NULLABLE = {
 def _dtype(arrow_type: pa.DataType) -> object:
     if pa.types.is_nested(arrow_type):
         return pd.ArrowDtype(arrow_type)
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+    if (
+        pa.types.is_string(arrow_type)
+        or pa.types.is_large_string(arrow_type)
+        or isinstance(arrow_type, pa.JsonType)  # JSON text: Dask makes it a string too
+    ):
         # What Dask converts strings to, so pandas and Dask readers agree.
         return pd.StringDtype("pyarrow")
     return _NULLABLE.get(arrow_type)
@@ -33,7 +37,8 @@ def to_pandas(data: pa.Table | pa.RecordBatch, index: str | None = None) -> pd.D
     """Convert Arrow data to pandas, keeping integers exact and nullable.
 
     Integer and boolean columns become pandas' nullable dtypes (never float64
-    with NaN, or object, for nulls); strings are ``string[pyarrow]`` (as Dask makes them);
+    with NaN, or object, for nulls); strings and JSON text (``arrow.json``) are
+    ``string[pyarrow]`` (as Dask makes them);
     timestamps keep their unit and time zone; lists and other
     nested types stay Arrow-backed (``pd.ArrowDtype``: exact, null-aware, and
     ten times faster to build than object columns of arrays; use the ``.list``

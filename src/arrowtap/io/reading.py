@@ -11,6 +11,7 @@ frame reads the same rows again.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -134,9 +135,18 @@ def scan(
     committed = _committed(plan, checkpoint)
     offsets = {key: state.offset for key, state in committed.items()}
     increment: Increment[Any] = Increment(None, checkpoint, plan.checkpoint_name, committed)
-    increment.data = stream(
-        plan, offsets=offsets, max_concurrency=max_concurrency, on_page=increment.deliver
-    )
+    # The stream reaches the increment through a weak reference: a strong one would close
+    # a cycle (increment -> reader -> generator -> increment) through the C++ reader, which
+    # the garbage collector cannot see, and an abandoned stream would never stop its reading
+    # threads nor close its source.
+    alive = weakref.ref(increment)
+
+    def deliver(part: Partition, page: Page) -> None:
+        owner = alive()
+        if owner is not None:
+            owner.deliver(part, page)
+
+    increment.data = stream(plan, offsets=offsets, max_concurrency=max_concurrency, on_page=deliver)
     return increment
 
 

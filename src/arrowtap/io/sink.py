@@ -12,8 +12,10 @@ So the dataset after any number of crashes equals that of one clean run.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,7 +24,10 @@ import pyarrow.parquet as pq
 
 from arrowtap.errors import SinkError
 
-__all__ = ["ParquetDatasetSink", "partition_dirname"]
+__all__ = ["OFFSET_KEY", "ParquetDatasetSink", "page_offset_of", "partition_dirname", "with_offset"]
+
+OFFSET_KEY = b"arrowtap.offset"
+"""Key of a page file's metadata holding (JSON) the offset that resumes after the page."""
 
 _PART = re.compile(r"^part-(\d{9})\.parquet$")
 
@@ -113,6 +118,42 @@ class ParquetDatasetSink:
         except (OSError, pa.ArrowException) as exc:
             raise SinkError(f"parquet sink: cannot write {str(target)!r}: {exc}") from exc
         return size
+
+    def pages(self, key: str) -> list[tuple[int, Path]]:
+        """The committed-or-not page files of partition ``key``, by number."""
+        folder = self.directory / partition_dirname(key)
+        if not folder.is_dir():
+            return []
+        found = ((_PART.match(entry.name), Path(entry.path)) for entry in os.scandir(folder))
+        return sorted((int(match.group(1)), path) for match, path in found if match)
+
+    def drop(self, key: str) -> None:
+        """Delete partition ``key`` from the dataset (every page of it)."""
+        folder = self.directory / partition_dirname(key)
+        try:
+            if folder.exists():
+                shutil.rmtree(folder)
+        except OSError as exc:
+            raise SinkError(f"parquet sink: cannot delete {str(folder)!r}: {exc}") from exc
+
+
+def with_offset(batch: pa.RecordBatch, offset: object) -> pa.RecordBatch:
+    """``batch`` carrying ``offset`` in its schema metadata (kept in the page's file).
+
+    Examples
+    --------
+    >>> page_offset_of(with_offset(pa.record_batch({"x": [1]}), {"value": 3}).schema)
+    {'value': 3}
+    """
+    metadata = dict(batch.schema.metadata or {})
+    metadata[OFFSET_KEY] = json.dumps(offset).encode()
+    return batch.replace_schema_metadata(metadata)
+
+
+def page_offset_of(schema: pa.Schema) -> object:
+    """The offset a page file's schema carries (``None`` if it carries none)."""
+    raw = (schema.metadata or {}).get(OFFSET_KEY)
+    return None if raw is None else json.loads(raw)
 
 
 def _fsync_dir(path: Path) -> None:

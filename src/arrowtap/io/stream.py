@@ -15,8 +15,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 
 import pyarrow as pa
 
@@ -35,7 +34,7 @@ def iter_pages(
     offsets: Mapping[str, Offset] | None = None,
     max_concurrency: int = 4,
     prefetch: int = 2,
-) -> Iterator[tuple[Partition, Page]]:
+) -> Generator[tuple[Partition, Page], None, None]:
     """Pages of every partition after its offset, in plan order, read concurrently.
 
     Up to ``max_concurrency`` partitions are read at once, each by a thread of
@@ -73,29 +72,38 @@ def iter_pages(
         except BaseException as exc:  # handed to the consumer, raised there
             _put(out, exc, stop)
 
-    pending: deque[tuple[Partition, queue.Queue[object], Future[None]]] = deque()
+    # Daemon threads, not a pool: a stream left half-read when the interpreter exits
+    # must not keep it waiting for readers that wait for their consumer.
+    pending: deque[tuple[Partition, queue.Queue[object], threading.Thread]] = deque()
+    started: list[threading.Thread] = []
     todo = iter(partitions)
-    with ThreadPoolExecutor(max_concurrency, thread_name_prefix="arrowtap-read") as pool:
-        try:
-            while True:
-                while len(pending) < max_concurrency:
-                    nxt = next(todo, None)
-                    if nxt is None:
-                        break
-                    out: queue.Queue[object] = queue.Queue(maxsize=prefetch)
-                    pending.append((nxt, out, pool.submit(work, nxt, out)))
-                if not pending:
-                    return
-                part, out, _ = pending.popleft()
-                while (item := out.get()) is not _DONE:
-                    if isinstance(item, BaseException):
-                        raise item
-                    assert isinstance(item, Page)
-                    yield part, item
-        finally:
-            stop.set()
-            for _, out, _ in pending:
-                _drain(out)
+    try:
+        while True:
+            while len(pending) < max_concurrency:
+                nxt = next(todo, None)
+                if nxt is None:
+                    break
+                out: queue.Queue[object] = queue.Queue(maxsize=prefetch)
+                thread = threading.Thread(
+                    target=work, args=(nxt, out), name="arrowtap-read", daemon=True
+                )
+                thread.start()
+                started.append(thread)
+                pending.append((nxt, out, thread))
+            if not pending:
+                return
+            part, out, _ = pending.popleft()
+            while (item := out.get()) is not _DONE:
+                if isinstance(item, BaseException):
+                    raise item
+                assert isinstance(item, Page)
+                yield part, item
+    finally:
+        stop.set()
+        for _, out, _ in pending:
+            _drain(out)
+        for thread in started:
+            thread.join()  # each stops at its next page (and finishes its read)
 
 
 def _put(out: queue.Queue[object], item: object, stop: threading.Event) -> bool:
@@ -152,15 +160,18 @@ def scan(
     project = projector(plan)
 
     def batches() -> Iterator[pa.RecordBatch]:
+        pages = iter_pages(
+            plan.source, plan.partitions, offsets=offsets, max_concurrency=max_concurrency
+        )
         try:
-            pages = iter_pages(
-                plan.source, plan.partitions, offsets=offsets, max_concurrency=max_concurrency
-            )
             for part, page in pages:
                 if on_page is not None:
                     on_page(part, page)
                 yield project(page.batch)
         finally:
+            # The readers stop (and finish their reads) before the source closes under
+            # them: a stream dropped mid-way would otherwise have them reopen it.
+            pages.close()
             plan.source.close()
 
     return pa.RecordBatchReader.from_batches(plan.schema, batches())

@@ -31,6 +31,7 @@ from arrowtap.errors import Interrupted, InvalidArgumentError
 from arrowtap.io import offsets as ledger
 from arrowtap.io.contract import Page, Partition, Plan
 from arrowtap.io.crashpoints import crashpoint
+from arrowtap.io.sink import with_offset
 from arrowtap.io.stream import projector
 
 __all__ = ["SNAPSHOT_FIELD", "PartitionSummary", "Sink", "SyncSummary", "output_schema", "sync"]
@@ -171,22 +172,30 @@ def sync(
 
     pool = ThreadPoolExecutor(max_concurrency, thread_name_prefix="arrowtap-sync")
     futures = [pool.submit(one, p, s) for p, s in zip(plan.partitions, summaries, strict=True)]
+    stopped: BaseException | None = None
     try:
         _wait(futures)
     except BaseException as exc:  # Ctrl-C (or a signal turned into an exception)
+        stopped = exc
         stop.set()
-        _finish(pool, futures, plan)
-        summary = SyncSummary(summaries, time.perf_counter() - began)
-        if isinstance(exc, Interrupted):
-            raise Interrupted(summary, exc.signal) from None
-        if isinstance(exc, KeyboardInterrupt):
-            raise Interrupted(summary) from None
-        raise
-    _finish(pool, futures, plan)
+    while True:
+        try:
+            _finish(pool, futures, plan)
+            break
+        except BaseException as exc:  # Ctrl-C again while the partitions finish their page
+            stopped = stopped or exc
+            stop.set()
+    summary = SyncSummary(summaries, time.perf_counter() - began)
+    if isinstance(stopped, Interrupted):
+        raise Interrupted(summary, stopped.signal) from None
+    if isinstance(stopped, KeyboardInterrupt):
+        raise Interrupted(summary) from None
+    if stopped is not None:
+        raise stopped
     failed = next((f for f in futures if f.exception() is not None), None)
     if failed is not None:
         raise failed.exception()  # type: ignore[misc]
-    return SyncSummary(summaries, time.perf_counter() - began)
+    return summary
 
 
 def _wait(futures: list[Future[None]]) -> None:
@@ -201,6 +210,11 @@ def _wait(futures: list[Future[None]]) -> None:
 def _finish(pool: ThreadPoolExecutor, futures: list[Future[None]], plan: Plan) -> None:
     for future in futures:
         future.cancel()  # partitions not started yet
+    # A source that waits for data (a table monitor) never reaches its next page
+    # while nothing comes: it offers interrupt() to end its reads now.
+    interrupt = getattr(plan.source, "interrupt", None)
+    if callable(interrupt):
+        interrupt()
     try:
         pool.shutdown(wait=True)  # the running ones stop at their next page
     finally:
@@ -239,8 +253,8 @@ class _Run:
             if self.stop.is_set():
                 return  # a snapshot's pages written so far are dropped by the next begin
             batch = self.project(page.batch)
-            if snapshot:
-                batch = self._stamp(batch)
+            # A snapshot's rows carry its time; a page's file keeps its offset (for a rewind).
+            batch = self._stamp(batch) if snapshot else with_offset(batch, page.offset)
             crashpoint("before_write")
             size += self.sink.write(part.key, seq, batch)
             crashpoint("after_write")

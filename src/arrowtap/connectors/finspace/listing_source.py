@@ -11,6 +11,7 @@ checkpoint follows the listing whichever endpoint serves it.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import threading
 from collections.abc import Iterator
@@ -25,10 +26,10 @@ from arrowtap.connectors.finspace.wire.auth import AwsAuth, CredentialsLike, res
 from arrowtap.connectors.finspace.wire.client import FinSpaceClient
 from arrowtap.connectors.finspace.wire.model import SYSTEM, check_value, listing
 from arrowtap.connectors.finspace.wire.schema import decode_items, listing_schema
-from arrowtap.errors import InvalidArgumentError, ProtocolError
+from arrowtap.errors import InvalidArgumentError, InvalidTypeError, ProtocolError
 from arrowtap.io.contract import Offset, Page, Partition
 
-__all__ = ["DEFAULT_PAGE_SIZE", "ListingPartition", "ListingSource"]
+__all__ = ["DEFAULT_PAGE_SIZE", "ListingPartition", "ListingSource", "TaggedListing"]
 
 DEFAULT_PAGE_SIZE = 100
 """``maxResults`` sent by default: the most the model allows per page."""
@@ -79,6 +80,10 @@ class ListingSource:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.client is not None and not isinstance(self.client, httpx.Client):
+            raise InvalidTypeError(f"client must be an httpx.Client or None, got {self.client!r}")
+        if self.retry is not None and not isinstance(self.retry, RetryPolicy):
+            raise InvalidTypeError(f"retry must be a RetryPolicy or None, got {self.retry!r}")
         member = listing(self.operation).member("maxResults")
         if self.page_size is not None:
             check_value(member.shape, self.page_size, f"{self.operation}: page_size (maxResults)")
@@ -165,6 +170,54 @@ class ListingSource:
             if token is None:
                 return
             seen.add(token)
+
+
+@dataclass
+class TaggedListing:
+    """A listing source whose batches lead with some of its partition's parameters.
+
+    Parameters
+    ----------
+    listing : ListingSource
+        The listing read.
+    tags : tuple of str
+        Parameters of each partition (``environmentId``, ...) added as string columns.
+
+    Examples
+    --------
+    >>> source = TaggedListing(ListingSource("ListKxDatabases", region="us-east-1"),
+    ...                        ("environmentId",))
+    >>> source.schema.names[:2]
+    ['environmentId', 'databaseName']
+    """
+
+    listing: ListingSource
+    tags: tuple[str, ...]
+
+    @property
+    def schema(self) -> pa.Schema:
+        """The tags, then the listing's columns."""
+        tags = [pa.field(name, pa.string(), nullable=False) for name in self.tags]
+        return pa.schema([*tags, *self.listing.schema])
+
+    def read(self, partition: Partition, offset: Offset | None = None) -> Iterator[Page]:
+        """The listing's pages, each batch led by the partition's tags."""
+        assert isinstance(partition, ListingPartition)
+        params = dict(partition.params)
+        for page in self.listing.read(partition, offset):
+            rows = page.batch.num_rows
+            tags = [pa.array([params[name]] * rows, pa.string()) for name in self.tags]
+            columns = [*tags, *page.batch.columns]
+            yield Page(pa.RecordBatch.from_arrays(columns, schema=self.schema), page.offset)
+
+    def close(self) -> None:
+        """Close the listing's connection."""
+        self.listing.close()
+
+    def __copy__(self) -> TaggedListing:
+        # A copy reads in parallel with the original: it gets a listing (and so a
+        # connection) of its own, never the original's.
+        return TaggedListing(copy.copy(self.listing), self.tags)
 
 
 def _token_of(offset: Offset | None) -> str | None:

@@ -1,21 +1,56 @@
-"""Public functions for AWS FinSpace managed kdb listings: read, scan, diff."""
+"""Public functions for AWS FinSpace managed kdb listings: plan, read, scan, sync, diff.
+
+A listing is the state of the account now, not a stream to resume: ``read_*`` and
+``scan_*`` always list from the first page (a checkpoint has nothing to add), and
+``sync_*`` appends one whole listing per run to a dataset, stamped with the run's
+time. The planners live in :mod:`~arrowtap.connectors.finspace.plans`, the syncs in
+:mod:`~arrowtap.connectors.finspace.syncs` and the diff in
+:mod:`~arrowtap.connectors.finspace.diff`; all are attributes of this module.
+"""
 
 from __future__ import annotations
 
-import os
-from typing import Unpack
+from collections.abc import Sequence
 
+import httpx
 import pandas as pd
-import pyarrow as pa
 
-from arrowtap.checkpoint import Checkpoint
-from arrowtap.connectors.finspace import checkpointed as reader
-from arrowtap.connectors.finspace.checkpointed import CheckpointLike, FinSpaceOptions, Params
-from arrowtap.io.frames import to_pandas
+from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.finspace.diff import diff_finspace_clusters
+from arrowtap.connectors.finspace.plans import (
+    DEFAULT_PAGE_SIZE,
+    ListingOptions,
+    plan_finspace_changesets,
+    plan_finspace_cluster_nodes,
+    plan_finspace_clusters,
+    plan_finspace_databases,
+    plan_finspace_environments,
+)
+from arrowtap.connectors.finspace.streams import (
+    scan_finspace_changesets,
+    scan_finspace_cluster_nodes,
+    scan_finspace_clusters,
+    scan_finspace_databases,
+    scan_finspace_environments,
+)
+from arrowtap.connectors.finspace.syncs import (
+    sync_finspace_changesets,
+    sync_finspace_cluster_nodes,
+    sync_finspace_clusters,
+    sync_finspace_databases,
+    sync_finspace_environments,
+)
+from arrowtap.connectors.finspace.wire.auth import CredentialsLike
+from arrowtap.io import reading
 
 __all__ = [
-    "FinSpaceOptions",
+    "ListingOptions",
     "diff_finspace_clusters",
+    "plan_finspace_changesets",
+    "plan_finspace_cluster_nodes",
+    "plan_finspace_clusters",
+    "plan_finspace_databases",
+    "plan_finspace_environments",
     "read_finspace_changesets",
     "read_finspace_cluster_nodes",
     "read_finspace_clusters",
@@ -26,21 +61,25 @@ __all__ = [
     "scan_finspace_clusters",
     "scan_finspace_databases",
     "scan_finspace_environments",
+    "sync_finspace_changesets",
+    "sync_finspace_cluster_nodes",
+    "sync_finspace_clusters",
+    "sync_finspace_databases",
+    "sync_finspace_environments",
 ]
-
-
-def _read(
-    operation: str, params: Params, checkpoint: CheckpointLike, options: FinSpaceOptions
-) -> pd.DataFrame:
-    return to_pandas(reader.read_table(operation, params, checkpoint, options))
 
 
 def read_finspace_clusters(
     environment_id: str,
     cluster_type: str | None = None,
     *,
-    checkpoint: CheckpointLike = None,
-    **options: Unpack[FinSpaceOptions],
+    columns: Sequence[str] | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    credentials: CredentialsLike = None,
+    page_size: int | None = DEFAULT_PAGE_SIZE,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
 ) -> pd.DataFrame:
     """List the kdb clusters of an environment (``ListKxClusters``) into a DataFrame.
 
@@ -51,15 +90,24 @@ def read_finspace_clusters(
     cluster_type : str, optional
         Only clusters of this type: ``HDB``, ``RDB``, ``GATEWAY``, ``GP`` or
         ``TICKERPLANT``.
-    checkpoint : Checkpoint, str or os.PathLike, optional
-        A checkpoint, or an SQLite file holding one. The frame is complete
-        when it is returned, and only then is the listing recorded as
-        delivered: it continues a :func:`scan_finspace_clusters` that was
-        interrupted (returning the rest), and it is the baseline of the next
-        :func:`diff_finspace_clusters`.
-    **options
-        ``region``, ``endpoint_url``, ``credentials``, ``page_size``,
-        ``client``, ``retry``: see :class:`FinSpaceOptions`.
+    columns : list of str, optional
+        Only these columns, in this order.
+    region : str, optional
+        AWS region; default the one configured (``AWS_DEFAULT_REGION``, the profile's).
+    endpoint_url : str, optional
+        Endpoint to call; default ``https://finspace.<region>.amazonaws.com``.
+    credentials : None, session, Credentials or mapping
+        ``None``: botocore's standard chain (environment, shared files,
+        ``AWS_PROFILE``, SSO, container and instance roles); or a botocore /
+        boto3 session, a botocore ``Credentials``, or ``{"aws_access_key_id":
+        ..., "aws_secret_access_key": ..., "aws_session_token": ...}``.
+    page_size : int or None
+        ``maxResults`` per request, within the model's range (default 100;
+        ``None``: the service's default page).
+    client : httpx.Client, optional
+        Your own HTTP client (proxies, TLS); never closed by arrowtap.
+    retry : RetryPolicy, optional
+        Retry budget and backoff for throttling, 5xx and connection errors.
 
     Returns
     -------
@@ -86,97 +134,33 @@ def read_finspace_clusters(
     >>> len(df), str(df["createdTimestamp"].dtype), str(df["status"].dtype)
     (250, 'datetime64[ns, UTC]', 'category')
     """
-    params = {"environmentId": environment_id, "clusterType": cluster_type}
-    return _read("ListKxClusters", params, checkpoint, options)
+    plan = plan_finspace_clusters(
+        environment_id, cluster_type, columns=columns, region=region, endpoint_url=endpoint_url,
+        credentials=credentials, page_size=page_size, client=client, retry=retry,
+    )  # fmt: skip
+    frame: pd.DataFrame = reading.read(plan)
+    return frame
 
 
-def scan_finspace_clusters(
-    environment_id: str,
-    cluster_type: str | None = None,
+def read_finspace_environments(
     *,
-    checkpoint: CheckpointLike = None,
-    **options: Unpack[FinSpaceOptions],
-) -> pa.RecordBatchReader:
-    """Stream the clusters of an environment, a page per batch.
-
-    Parameters are those of :func:`read_finspace_clusters`. With a ``checkpoint`` the
-    listing is resumable: a batch is delivered (its ``nextToken`` committed)
-    when the next one is asked for or the stream ends. A run that dies or
-    stops early resumes after the last delivered batch, so across runs every
-    cluster comes once (only a batch in hand when a run dies comes again).
-    A listing that ended starts afresh.
-
-    Returns
-    -------
-    pyarrow.RecordBatchReader
-        Batches of the schema of :func:`read_finspace_clusters`, in the service's order.
-
-    Examples
-    --------
-    >>> from arrowtap.testing.finspace import FakeFinSpace
-    >>> with FakeFinSpace(clusters=250) as fake:
-    ...     reader = scan_finspace_clusters(fake.environment_id, page_size=100, **fake.options)
-    ...     sizes = [batch.num_rows for batch in reader]
-    >>> sizes
-    [100, 100, 50]
-    """
-    params = {"environmentId": environment_id, "clusterType": cluster_type}
-    return reader.scan("ListKxClusters", params, checkpoint, options)
-
-
-def diff_finspace_clusters(
-    environment_id: str,
-    cluster_type: str | None = None,
-    *,
-    checkpoint: Checkpoint | str | os.PathLike[str],
-    **options: Unpack[FinSpaceOptions],
+    columns: Sequence[str] | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    credentials: CredentialsLike = None,
+    page_size: int | None = DEFAULT_PAGE_SIZE,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
 ) -> pd.DataFrame:
-    """What changed in an environment's clusters since the last checkpointed listing.
+    """List the kdb environments of the account (``ListKxEnvironments``) into a DataFrame.
 
-    Lists the clusters (continuing an interrupted listing if there is one),
-    compares them with the last complete listing recorded in ``checkpoint``
-    and records this one as the next baseline. The first call, with no
-    baseline, reports every cluster as added.
-
-    Parameters
-    ----------
-    checkpoint : Checkpoint, str or os.PathLike
-        A checkpoint, or an SQLite file holding one.
-    environment_id, cluster_type, **options
-        As for :func:`read_finspace_clusters`.
+    The parameters are those of :func:`read_finspace_clusters`; the model sets
+    no range on this operation's ``maxResults``.
 
     Returns
     -------
     pandas.DataFrame
-        One row per cluster added, removed, or whose ``status`` or
-        ``lastModifiedTimestamp`` changed, by name: ``clusterName``,
-        ``change`` (categorical: ``added``, ``removed``, ``changed``), ``status``
-        and ``lastModifiedTimestamp`` now, ``previousStatus`` and
-        ``previousLastModifiedTimestamp`` before (null where absent).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from arrowtap.testing.finspace import FakeFinSpace
-    >>> ckpt = tempfile.mkdtemp() + "/listings.db"
-    >>> with FakeFinSpace(clusters=5) as fake:
-    ...     first = diff_finspace_clusters(fake.environment_id, checkpoint=ckpt, **fake.options)
-    ...     _ = fake.world.update_cluster(fake.environment_id, "cluster-00001", status="DELETING")
-    ...     second = diff_finspace_clusters(fake.environment_id, checkpoint=ckpt, **fake.options)
-    >>> len(first), second[["clusterName", "change", "status"]].values.tolist()
-    (5, [['cluster-00001', 'changed', 'DELETING']])
-    """
-    params = {"environmentId": environment_id, "clusterType": cluster_type}
-    return to_pandas(reader.diff("ListKxClusters", params, checkpoint, options))
-
-
-def read_finspace_environments(
-    *, checkpoint: CheckpointLike = None, **options: Unpack[FinSpaceOptions]
-) -> pd.DataFrame:
-    """List the kdb environments of the account (``ListKxEnvironments``) into a DataFrame.
-
-    Parameters are those of :func:`read_finspace_clusters`; the model sets no range
-    on this operation's ``maxResults``.
+        One row per environment, the members of the model's ``KxEnvironment``.
 
     Examples
     --------
@@ -186,31 +170,33 @@ def read_finspace_environments(
     >>> len(df), df["transitGatewayConfiguration"].dtype.pyarrow_dtype.num_fields
     (3, 3)
     """
-    return _read("ListKxEnvironments", {}, checkpoint, options)
-
-
-def scan_finspace_environments(
-    *, checkpoint: CheckpointLike = None, **options: Unpack[FinSpaceOptions]
-) -> pa.RecordBatchReader:
-    """Stream the kdb environments, a page per batch (see :func:`scan_finspace_clusters`).
-
-    Examples
-    --------
-    >>> from arrowtap.testing.finspace import FakeFinSpace
-    >>> with FakeFinSpace(environments=3) as fake:
-    ...     table = scan_finspace_environments(page_size=2, **fake.options).read_all()
-    >>> table.num_rows
-    3
-    """
-    return reader.scan("ListKxEnvironments", {}, checkpoint, options)
+    plan = plan_finspace_environments(
+        columns=columns, region=region, endpoint_url=endpoint_url, credentials=credentials,
+        page_size=page_size, client=client, retry=retry,
+    )  # fmt: skip
+    frame: pd.DataFrame = reading.read(plan)
+    return frame
 
 
 def read_finspace_databases(
-    environment_id: str, *, checkpoint: CheckpointLike = None, **options: Unpack[FinSpaceOptions]
+    environment_id: str,
+    *,
+    columns: Sequence[str] | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    credentials: CredentialsLike = None,
+    page_size: int | None = DEFAULT_PAGE_SIZE,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
 ) -> pd.DataFrame:
     """List the kdb databases of an environment (``ListKxDatabases``) into a DataFrame.
 
-    Parameters are those of :func:`read_finspace_clusters`.
+    The parameters are those of :func:`read_finspace_clusters`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``databaseName``, ``createdTimestamp``, ``lastModifiedTimestamp``.
 
     Examples
     --------
@@ -220,35 +206,34 @@ def read_finspace_databases(
     >>> df["databaseName"].tolist()
     ['db_000', 'db_001', 'db_002', 'db_003']
     """
-    return _read("ListKxDatabases", {"environmentId": environment_id}, checkpoint, options)
-
-
-def scan_finspace_databases(
-    environment_id: str, *, checkpoint: CheckpointLike = None, **options: Unpack[FinSpaceOptions]
-) -> pa.RecordBatchReader:
-    """Stream the kdb databases of an environment (see :func:`scan_finspace_clusters`).
-
-    Examples
-    --------
-    >>> from arrowtap.testing.finspace import FakeFinSpace
-    >>> with FakeFinSpace(databases=4) as fake:
-    ...     reader = scan_finspace_databases(fake.environment_id, page_size=3, **fake.options)
-    ...     [batch.num_rows for batch in reader]
-    [3, 1]
-    """
-    return reader.scan("ListKxDatabases", {"environmentId": environment_id}, checkpoint, options)
+    plan = plan_finspace_databases(
+        environment_id, columns=columns, region=region, endpoint_url=endpoint_url,
+        credentials=credentials, page_size=page_size, client=client, retry=retry,
+    )  # fmt: skip
+    frame: pd.DataFrame = reading.read(plan)
+    return frame
 
 
 def read_finspace_changesets(
     environment_id: str,
     database_name: str,
     *,
-    checkpoint: CheckpointLike = None,
-    **options: Unpack[FinSpaceOptions],
+    columns: Sequence[str] | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    credentials: CredentialsLike = None,
+    page_size: int | None = DEFAULT_PAGE_SIZE,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
 ) -> pd.DataFrame:
     """List the changesets of a kdb database (``ListKxChangesets``) into a DataFrame.
 
-    Parameters are those of :func:`read_finspace_clusters`, and ``database_name``.
+    The parameters are those of :func:`read_finspace_clusters`, and ``database_name``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per changeset, the members of the model's ``KxChangesetListEntry``.
 
     Examples
     --------
@@ -258,42 +243,34 @@ def read_finspace_changesets(
     >>> len(df), sorted(df["status"].cat.categories)
     (6, ['COMPLETED', 'FAILED', 'PENDING', 'PROCESSING'])
     """
-    params = {"environmentId": environment_id, "databaseName": database_name}
-    return _read("ListKxChangesets", params, checkpoint, options)
-
-
-def scan_finspace_changesets(
-    environment_id: str,
-    database_name: str,
-    *,
-    checkpoint: CheckpointLike = None,
-    **options: Unpack[FinSpaceOptions],
-) -> pa.RecordBatchReader:
-    """Stream the changesets of a kdb database (see :func:`scan_finspace_clusters`).
-
-    Examples
-    --------
-    >>> from arrowtap.testing.finspace import FakeFinSpace
-    >>> with FakeFinSpace(changesets=6) as fake:
-    ...     reader = scan_finspace_changesets(fake.environment_id, "db_001", **fake.options)
-    ...     table = reader.read_all()
-    >>> table.num_rows
-    6
-    """
-    params = {"environmentId": environment_id, "databaseName": database_name}
-    return reader.scan("ListKxChangesets", params, checkpoint, options)
+    plan = plan_finspace_changesets(
+        environment_id, database_name, columns=columns, region=region, endpoint_url=endpoint_url,
+        credentials=credentials, page_size=page_size, client=client, retry=retry,
+    )  # fmt: skip
+    frame: pd.DataFrame = reading.read(plan)
+    return frame
 
 
 def read_finspace_cluster_nodes(
     environment_id: str,
     cluster_name: str,
     *,
-    checkpoint: CheckpointLike = None,
-    **options: Unpack[FinSpaceOptions],
+    columns: Sequence[str] | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    credentials: CredentialsLike = None,
+    page_size: int | None = DEFAULT_PAGE_SIZE,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
 ) -> pd.DataFrame:
     """List the nodes of a kdb cluster (``ListKxClusterNodes``) into a DataFrame.
 
-    Parameters are those of :func:`read_finspace_clusters`, and ``cluster_name``.
+    The parameters are those of :func:`read_finspace_clusters`, and ``cluster_name``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``nodeId``, ``availabilityZoneId``, ``launchTime``, ``status``.
 
     Examples
     --------
@@ -303,27 +280,9 @@ def read_finspace_cluster_nodes(
     >>> list(df.columns)
     ['nodeId', 'availabilityZoneId', 'launchTime', 'status']
     """
-    params = {"environmentId": environment_id, "clusterName": cluster_name}
-    return _read("ListKxClusterNodes", params, checkpoint, options)
-
-
-def scan_finspace_cluster_nodes(
-    environment_id: str,
-    cluster_name: str,
-    *,
-    checkpoint: CheckpointLike = None,
-    **options: Unpack[FinSpaceOptions],
-) -> pa.RecordBatchReader:
-    """Stream the nodes of a kdb cluster (see :func:`scan_finspace_clusters`).
-
-    Examples
-    --------
-    >>> from arrowtap.testing.finspace import FakeFinSpace
-    >>> with FakeFinSpace() as fake:
-    ...     env = fake.environment_id
-    ...     reader = scan_finspace_cluster_nodes(env, "cluster-00003", **fake.options)
-    ...     reader.schema.field("launchTime").type
-    TimestampType(timestamp[ns, tz=UTC])
-    """
-    params = {"environmentId": environment_id, "clusterName": cluster_name}
-    return reader.scan("ListKxClusterNodes", params, checkpoint, options)
+    plan = plan_finspace_cluster_nodes(
+        environment_id, cluster_name, columns=columns, region=region, endpoint_url=endpoint_url,
+        credentials=credentials, page_size=page_size, client=client, retry=retry,
+    )  # fmt: skip
+    frame: pd.DataFrame = reading.read(plan)
+    return frame

@@ -22,6 +22,7 @@ def _listing(name: str, what: str, dask: bool) -> SourceInfo:
         scan=f"{_L}:scan_finspace_{name}",
         sync=f"{_L}:sync_finspace_{name}",
         dask_read=f"{_D}:read_finspace_{name}" if dask else None,
+        follow=True,  # a snapshot every ``every`` seconds
         schema_ref=f"{_SCHEMA}:{name.upper()}_SCHEMA",
     )
 

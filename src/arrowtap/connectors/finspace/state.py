@@ -1,35 +1,35 @@
-"""Checkpointed listings: resume an interrupted pagination, tell what changed since last time.
+"""What changed in a listing since the last complete one, against a baseline in a checkpoint.
 
-Per listing (its partition key ``K``) the checkpoint holds the section ``K``,
-``{"gen", "token", "seq", "done"}``, and one snapshot section per delivered
-page, ``K#<gen>:<seq>``, listing each item's identity and tracked members
-(for clusters: name, status, last modification). ``gen`` numbers the
-listings; ``done`` is ``[gen, pages]`` of the last complete one.
+A listing's *baseline* is the identity and tracked members of every item of its
+last complete listing (for clusters: name, status, last modification). Per listing
+(its partition key ``K``) the checkpoint holds it in chunks of at most
+:data:`CHUNK_ROWS` items, sections ``K#<gen>:<i>`` (each far below a section's size
+limit), and the section ``K#baseline``, ``{"gen": gen, "chunks": n, "rows": m}``,
+which names the chunks of the current one.
 
-A page is delivered when the consumer asks for the next one (streams) or when
-the whole result is handed over (frames, diffs); only then are its token and
-snapshot committed, in one atomic write. A run that dies resumes from the
-last committed token, so across runs each page is delivered once. A listing
-that ended starts afresh next time, and its snapshot is what the next one
-is compared with; snapshot sections of older listings are then deleted.
+A new baseline is recorded only once its listing is complete: its chunks and its
+``K#baseline`` in one atomic write (:func:`arrowtap.io.offsets.record`); then the
+sections of older generations are forgotten (:func:`arrowtap.io.offsets.forget`).
+A listing that fails midway records nothing, so the next diff compares with the
+same baseline. Section ``K`` itself is left alone: it is the listing's partition
+state when a sync shares the checkpoint.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
 from arrowtap.checkpoint import Checkpoint
-from arrowtap.connectors.finspace.listing_source import ListingPartition, ListingSource
-from arrowtap.connectors.finspace.wire.model import SYSTEM, listing, shape
-from arrowtap.connectors.finspace.wire.schema import enum_array, listing_schema
+from arrowtap.connectors.finspace.wire.model import SYSTEM
+from arrowtap.connectors.finspace.wire.schema import enum_array, enum_values, listing_schema
 from arrowtap.errors import CheckpointError
-from arrowtap.io.contract import Page
+from arrowtap.io import offsets
 
-__all__ = ["SNAPSHOTS", "CheckpointedListing", "diff_schema"]
+__all__ = ["CHUNK_ROWS", "SNAPSHOTS", "Baseline", "changes", "diff_schema", "snapshot_rows"]
 
 SNAPSHOTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ListKxClusters": ("clusterName", ("status", "lastModifiedTimestamp")),
@@ -39,6 +39,9 @@ SNAPSHOTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ListKxClusterNodes": ("nodeId", ("status",)),
 }
 """Per listing: the member identifying an item and the members whose change is reported."""
+
+CHUNK_ROWS = 200
+"""Items per baseline section: about 25 kB of JSON at most, within the 64 kB a section holds."""
 
 CHANGES = ("added", "removed", "changed")
 Row = tuple[Any, ...]
@@ -65,7 +68,7 @@ def diff_schema(operation: str) -> pa.Schema:
     return pa.schema(fields)
 
 
-def _plain(column: pa.Array) -> pa.Array:
+def _plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_dictionary(column.type):
         return column.cast(pa.string())
     if pa.types.is_timestamp(column.type):
@@ -73,125 +76,115 @@ def _plain(column: pa.Array) -> pa.Array:
     return column
 
 
-def snapshot_rows(operation: str, batch: pa.RecordBatch) -> list[list[Any]]:
-    """The snapshot of one page: ``[identity, *tracked]`` per item, JSON-able."""
+def snapshot_rows(operation: str, table: pa.Table) -> dict[Any, Row]:
+    """The tracked state of each item of a listing, by identity, JSON-able.
+
+    Examples
+    --------
+    >>> t = pa.table({"nodeId": ["n1"], "status": ["RUNNING"]})
+    >>> snapshot_rows("ListKxClusterNodes", t)
+    {'n1': ('RUNNING',)}
+    """
     ident, tracked = SNAPSHOTS[operation]
-    columns = [_plain(batch.column(name)).to_pylist() for name in (ident, *tracked)]
-    return [list(row) for row in zip(*columns, strict=True)]
+    columns = [_plain(table.column(name)).to_pylist() for name in (ident, *tracked)]
+    return {row[0]: tuple(row[1:]) for row in zip(*columns, strict=True)}
 
 
-@dataclass
-class CheckpointedListing:
-    """The checkpoint state of one listing, and the pages it still has to deliver.
+@dataclass(frozen=True)
+class Baseline:
+    """The baseline of one listing in a checkpoint.
 
     Parameters
     ----------
     store : Checkpoint
-        Where the state lives.
-    source : ListingSource
-        What reads the pages.
-    partition : ListingPartition
-        The listing; its key names the sections.
+        Where it is kept (read here; written through :mod:`arrowtap.io.offsets`).
+    key : str
+        The listing's partition key.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from arrowtap.checkpoint import open_checkpoint
+    >>> with open_checkpoint(tempfile.mkdtemp() + "/b.db", "demo") as store:
+    ...     baseline = Baseline(store, "k")
+    ...     baseline.record({"c1": ("RUNNING", 5)})
+    ...     baseline.load(), store.keys()
+    ({'c1': ('RUNNING', 5)}, ['k#1:0', 'k#baseline'])
     """
 
     store: Checkpoint
-    source: ListingSource
-    partition: ListingPartition
-    gen: int = field(init=False)
-    token: str | None = field(init=False)
-    seq: int = field(init=False)
-    done: tuple[int, int] | None = field(init=False)
-
-    def __post_init__(self) -> None:
-        key = self.partition.key
-        state = self.store.read_json(key)
-        if state is None:
-            self.gen, self.token, self.seq, self.done = 1, None, 0, None
-            return
-        try:
-            if not isinstance(state, dict) or not isinstance(state["token"], str | None):
-                raise TypeError(state)
-            gen, token, seq, done = int(state["gen"]), state["token"], state["seq"], state["done"]
-            self.done = None if done is None else (int(done[0]), int(done[1]))
-            if self.done is not None and self.done[0] == gen:  # the last listing ended
-                self.gen, self.token, self.seq = gen + 1, None, 0
-            else:
-                self.gen, self.token, self.seq = gen, token, int(seq)
-        except (KeyError, TypeError, ValueError, IndexError):
-            raise CheckpointError(
-                f"{SYSTEM}: checkpoint section {key!r} does not hold a listing state"
-            ) from None
+    key: str
 
     @property
-    def resuming(self) -> bool:
-        """Whether an interrupted listing is continued (rather than a new one started)."""
-        return self.seq > 0
+    def pointer(self) -> str:
+        """The section naming the chunks of the current baseline."""
+        return f"{self.key}#baseline"
 
-    def _snap_key(self, gen: int, seq: int) -> str:
-        return f"{self.partition.key}#{gen}:{seq}"
+    def _chunk(self, gen: int, index: int) -> str:
+        return f"{self.key}#{gen}:{index}"
 
-    def _pages(self) -> Iterator[Page]:
-        offset = {"nextToken": self.token} if self.resuming else None
-        return self.source.read(self.partition, offset)
+    def _current(self) -> tuple[int, int] | None:
+        value = self.store.read_json(self.pointer)
+        if value is None:
+            return None
+        if (
+            isinstance(value, dict)
+            and set(value) == {"gen", "chunks", "rows"}
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value.values())
+        ):
+            return value["gen"], value["chunks"]
+        raise CheckpointError(
+            f"{SYSTEM}: checkpoint section {self.pointer!r} does not hold a listing baseline; "
+            "was it written by another program?"
+        )
 
-    def _commit(self, pages: Sequence[Page]) -> None:
-        """Record ``pages`` as delivered: snapshots and state in one atomic write."""
-        operation = self.partition.operation
-        sections: dict[str, object] = {}
-        for page in pages:
-            sections[self._snap_key(self.gen, self.seq)] = snapshot_rows(operation, page.batch)
-            self.seq += 1
-            self.token = page.offset["nextToken"]
-        ended = bool(pages) and self.token is None
-        if ended:
-            self.done = (self.gen, self.seq)
-        done = None if self.done is None else list(self.done)
-        state = {"gen": self.gen, "token": self.token, "seq": self.seq, "done": done}
-        self.store.write_json(sections | {self.partition.key: state})
-        if ended:
-            self._forget_other_generations()
-
-    def _forget_other_generations(self) -> None:
-        prefix = self.partition.key + "#"
-        keep = f"{prefix}{self.gen}:"
-        for key in self.store.keys():
-            if key.startswith(prefix) and not key.startswith(keep):
-                self.store.delete(key)
-
-    def stream(self) -> Iterator[pa.RecordBatch]:
-        """Yield the remaining pages, committing each when the next one is asked for."""
-        for page in self._pages():
-            yield page.batch
-            self._commit([page])
-
-    def read_all(self) -> list[pa.RecordBatch]:
-        """Read the remaining pages and commit them all at once, after the last one."""
-        pages = list(self._pages())
-        self._commit(pages)
-        return [page.batch for page in pages]
-
-    def _snapshot(self, gen: int, pages: int) -> dict[Any, Row]:
-        keys = [self._snap_key(gen, seq) for seq in range(pages)]
+    def load(self) -> dict[Any, Row] | None:
+        """The items of the last complete listing (``None``: none was recorded)."""
+        current = self._current()
+        if current is None:
+            return None
+        gen, chunks = current
         found: dict[Any, Row] = {}
-        for key in keys:
+        for index in range(chunks):
+            key = self._chunk(gen, index)
             rows = self.store.read_json(key)
-            if not isinstance(rows, list):
-                raise CheckpointError(f"{SYSTEM}: checkpoint lacks the snapshot section {key!r}")
+            if not isinstance(rows, list) or not all(isinstance(r, list) and r for r in rows):
+                raise CheckpointError(f"{SYSTEM}: checkpoint lacks the baseline section {key!r}")
             found.update((row[0], tuple(row[1:])) for row in rows)
         return found
 
-    def diff(self) -> pa.Table:
-        """Finish the listing and compare it with the last complete one (all added if none)."""
-        # Read the baseline first: ending this listing deletes it.
-        before = self._snapshot(*self.done) if self.done is not None else {}
-        self.read_all()
-        return _changes(self.partition.operation, before, self._snapshot(self.gen, self.seq))
+    def record(self, items: Mapping[Any, Row]) -> None:
+        """Make ``items`` (a complete listing) the baseline, then forget the older ones."""
+        current = self._current()
+        gen = 1 if current is None else current[0] + 1
+        rows = [[ident, *state] for ident, state in items.items()]
+        chunks = [rows[i : i + CHUNK_ROWS] for i in range(0, len(rows), CHUNK_ROWS)]
+        sections: dict[str, object] = {self._chunk(gen, i): chunk for i, chunk in enumerate(chunks)}
+        sections[self.pointer] = {"gen": gen, "chunks": len(chunks), "rows": len(rows)}
+        offsets.record(self.store, sections)
+        # Only after the new baseline is whole and current: a crash before this leaves
+        # stale sections, which the next record forgets.
+        prefix = self.key + "#"
+        stale = [k for k in self.store.keys() if k.startswith(prefix) and k not in sections]
+        offsets.forget(self.store, stale)
 
 
-def _changes(operation: str, before: dict[Any, Row], now: dict[Any, Row]) -> pa.Table:
+def changes(operation: str, before: Mapping[Any, Row], now: Mapping[Any, Row]) -> pa.Table:
+    """The items added, removed and changed from ``before`` to ``now``, by identity.
+
+    Examples
+    --------
+    >>> t = changes("ListKxClusterNodes", {"a": ("RUNNING",), "b": ("RUNNING",)},
+    ...             {"b": ("PROVISIONING",), "c": ("RUNNING",)})
+    >>> t.select(["nodeId", "change", "status", "previousStatus"]).to_pylist()[0]
+    {'nodeId': 'a', 'change': 'removed', 'status': None, 'previousStatus': 'RUNNING'}
+    >>> t["change"].to_pylist()
+    ['removed', 'changed', 'added']
+    """
     schema = diff_schema(operation)
+    tracked = SNAPSHOTS[operation][1]
+    empty = (None,) * len(tracked)
     rows: list[tuple[Any, str, Row, Row]] = []
-    empty = (None,) * len(SNAPSHOTS[operation][1])
     for ident in sorted(before.keys() | now.keys()):
         old, new = before.get(ident), now.get(ident)
         if old is None:
@@ -200,18 +193,18 @@ def _changes(operation: str, before: dict[Any, Row], now: dict[Any, Row]) -> pa.
             rows.append((ident, "removed", empty, old))
         elif old != new:
             rows.append((ident, "changed", new, old))
-    width = len(empty)
-    members = shape(listing(operation).item_shape)["members"]
-    enums = [shape(members[n]["shape"]).get("enum", ()) for n in SNAPSHOTS[operation][1]]
-    columns: list[pa.Array] = [pa.array([r[0] for r in rows], schema.field(0).type)]
-    change_codes = pa.array([CHANGES.index(r[1]) for r in rows], pa.int32())
-    columns.append(pa.DictionaryArray.from_arrays(change_codes, pa.array(CHANGES)))
+    enums = enum_values(operation)
+    codes = pa.array([CHANGES.index(r[1]) for r in rows], pa.int32())
+    columns: list[pa.Array] = [
+        pa.array([r[0] for r in rows], schema.field(0).type),
+        pa.DictionaryArray.from_arrays(codes, pa.array(CHANGES)),
+    ]
     for part in (2, 3):
-        for i in range(width):
+        for i, name in enumerate(tracked):
             target = schema.field(len(columns)).type
             values = [r[part][i] for r in rows]
             if pa.types.is_dictionary(target):
-                columns.append(enum_array(values, enums[i]))
+                columns.append(enum_array(values, enums[name]))
             elif pa.types.is_timestamp(target):
                 columns.append(pa.array(values, pa.int64()).cast(target))
             else:

@@ -18,6 +18,8 @@ __all__ = [
     "FLEET_SCHEMA",
     "SYSTEMS",
     "error_rows",
+    "failure_of",
+    "failure_rows",
     "finspace_rows",
     "harperdb_rows",
     "kinetica_rows",
@@ -70,22 +72,37 @@ def error_rows(system: str, cluster: str, node: str | None, error: BaseException
     >>> row["status"][0].as_py(), row["details"][0].as_py()
     ('unreachable', '{"error": "down", "error_type": "TransportError"}')
     """
+    return failure_rows(system, cluster, node, *failure_of(error))
+
+
+def failure_of(error: BaseException) -> tuple[str, str, str]:
+    """``(status, message, error type)`` of a failed probe: what its row says.
+
+    Examples
+    --------
+    >>> failure_of(ValueError("bad"))
+    ('error', 'bad', 'ValueError')
+    """
     from arrowtap.errors import TransportError
 
     status = "unreachable" if isinstance(error, TransportError) else "error"
-    details = {"error": str(error), "error_type": type(error).__name__}
-    return rows_table(
-        [
-            {
-                "system": system,
-                "cluster": cluster,
-                "node": node,
-                "status": status,
-                "last_seen": None,
-                "details": details,
-            }
-        ]
-    )
+    return status, str(error), type(error).__name__
+
+
+def failure_rows(
+    system: str, cluster: str, node: str | None, status: str, message: str, error_type: str
+) -> pa.Table:
+    """The one row of a failed probe, from :func:`failure_of`'s parts.
+
+    Examples
+    --------
+    >>> row = failure_rows("finspace", "*", None, "error", "denied", "AuthenticationError")
+    >>> row.select(["cluster", "status"]).to_pylist()
+    [{'cluster': '*', 'status': 'error'}]
+    """
+    details = {"error": message, "error_type": error_type}
+    row = {"system": system, "cluster": cluster, "node": node, "status": status}
+    return rows_table([row | {"last_seen": None, "details": details}])
 
 
 def _details(table: pa.Table, names: Sequence[str], extra: Mapping[str, Any]) -> pa.Array:

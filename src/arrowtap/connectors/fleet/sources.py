@@ -18,6 +18,7 @@ SOURCES = [
         read=f"{_F}:read_fleet",
         scan=f"{_F}:scan_fleet",
         sync=f"{_F}:sync_fleet",
+        follow=True,  # a snapshot every ``every`` seconds
         schema_ref="arrowtap.connectors.fleet.rows:FLEET_SCHEMA",
     ),
 ]

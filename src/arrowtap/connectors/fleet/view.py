@@ -1,144 +1,56 @@
-"""``read_fleet``: one frame of every cluster, node and connection across systems."""
+"""The fleet view: every cluster, node and connection of several systems, as one source.
+
+``plan_fleet`` (from :mod:`~arrowtap.connectors.fleet.planning`) makes one
+partition per system to ask: a FinSpace environment, a HarperDB node, a PV Archiver
+cluster, a Kinetica server. The engine asks them concurrently; ``read_fleet`` and ``scan_fleet``
+give the fleet now, ``sync_fleet`` appends one snapshot per run to a dataset, each
+row stamped with the run's time (``snapshot_time``): a history of the fleet.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 import pandas as pd
 import pyarrow as pa
 
-from arrowtap.connectors._http import RetryPolicy, redact
-from arrowtap.connectors.fleet import rows as rows
-from arrowtap.errors import ArrowtapError, InvalidArgumentError
-from arrowtap.io.frames import to_pandas
+from arrowtap.checkpoint import CheckpointLike
+from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.fleet.planning import (
+    CHECKPOINT_NAME,
+    FinSpaceEnvironments,
+    Targets,
+    plan_fleet,
+)
+from arrowtap.connectors.fleet.probes import Errors
+from arrowtap.errors import InvalidArgumentError, InvalidTypeError
+from arrowtap.io import job, reading
+from arrowtap.io.contract import Page, Partition, Plan
+from arrowtap.io.sync import SyncSummary
 
-__all__ = ["read_fleet"]
-
-Targets = str | Sequence[str] | Mapping[str, str | Sequence[str]]
-Probe = tuple[str, str, str | None, Callable[[], pa.Table]]
-
-
-def _targets(system: str, targets: Targets | None) -> list[tuple[str, str]]:
-    """(cluster label, url) pairs: a mapping labels its URLs; a bare URL is labelled host:port."""
-    if targets is None:
-        return []
-    if isinstance(targets, str):
-        targets = [targets]
-    if isinstance(targets, Mapping):
-        pairs = []
-        for label, urls in targets.items():
-            for url in [urls] if isinstance(urls, str) else urls:
-                pairs.append((str(label), url))
-        return pairs
-    if not isinstance(targets, Sequence) or not all(isinstance(u, str) for u in targets):
-        raise InvalidArgumentError(
-            f"read_fleet: {system} must be a URL, a list of URLs or a mapping "
-            f"{{cluster: URL or URLs}}, got {targets!r}"
-        )
-    return [(httpx.URL(url).netloc.decode() or url, url) for url in targets]
+__all__ = ["CHECKPOINT_NAME", "plan_fleet", "read_fleet", "scan_fleet", "sync_fleet"]
 
 
-def _finspace_probes(environments: bool | str | Sequence[str] | None, options: Any) -> list[Probe]:
-    if environments is None or environments is False:
-        return []
-    from arrowtap.connectors.finspace import checkpointed as reader
-
-    if environments is True:
-        table = reader.read_table("ListKxEnvironments", {}, None, options)
-        envs = table.select(["environmentId", "name"]).to_pylist()
-    else:
-        ids = [environments] if isinstance(environments, str) else list(environments)
-        envs = [{"environmentId": env, "name": None} for env in ids]
-
-    def probe(env: dict[str, Any]) -> Callable[[], pa.Table]:
-        def run() -> pa.Table:
-            params = {"environmentId": env["environmentId"]}
-            clusters = reader.read_table("ListKxClusters", params, None, options)
-            return rows.finspace_rows(clusters, env)
-
-        return run
-
-    return [("finspace", env["environmentId"], None, probe(env)) for env in envs]
-
-
-def _pvarchiver_probes(
-    targets: Targets | None, client: httpx.Client | None, retry: RetryPolicy | None
-) -> list[Probe]:
-    from arrowtap.connectors.pvarchiver.wire import admin, admin_endpoints, admin_tables
-
-    def probe(label: str, url: str) -> Callable[[], pa.Table]:
-        def run() -> pa.Table:
-            with admin.open_admin_session(url, client, retry) as session:
-                servers = admin_endpoints.get_cluster_status(session)
-            table = admin_tables.cluster_status_table(servers)
-            return rows.pvarchiver_rows(table, label, redact(url))
-
-        return run
-
-    return [
-        ("pvarchiver", label, redact(url), probe(label, url))
-        for label, url in _targets("pvarchiver", targets)
-    ]
-
-
-def _harperdb_probes(
-    targets: Targets | None, client: httpx.Client | None, retry: RetryPolicy | None
-) -> list[Probe]:
-    def probe(label: str, url: str) -> Callable[[], pa.Table]:
-        def run() -> pa.Table:
-            from arrowtap.connectors.harperdb.wire.client import HarperDBClient
-            from arrowtap.connectors.harperdb.wire.views import cluster_status_table
-
-            with HarperDBClient(url, client=client, retry=retry) as harperdb:
-                status = harperdb.operation("cluster_status")
-            sockets = cluster_status_table(status)
-            return rows.harperdb_rows(status, sockets, label, redact(url))
-
-        return run
-
-    return [
-        ("harperdb", label, rows.httpx_netloc(url), probe(label, url))
-        for label, url in _targets("harperdb", targets)
-    ]
-
-
-def _kinetica_probes(
-    targets: Targets | None, client: httpx.Client | None, retry: RetryPolicy | None
-) -> list[Probe]:
-    def probe(label: str, url: str) -> Callable[[], pa.Table]:
-        def run() -> pa.Table:
-            from arrowtap.connectors.kinetica.wire.client import KineticaClient
-
-            parsed = httpx.URL(url)
-            with KineticaClient(
-                redact(url),
-                username=parsed.username or None,
-                password=parsed.password or None,
-                client=client,
-                retry=retry,
-            ) as kinetica:
-                answer = kinetica.call("/show/system/status", {"options": {}})
-            return rows.kinetica_rows(answer["status_map"], label, redact(url))
-
-        return run
-
-    return [
-        ("kinetica", label, rows.httpx_netloc(url), probe(label, url))
-        for label, url in _targets("kinetica", targets)
-    ]
+def _concurrency(max_concurrency: object) -> int:
+    if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
+        raise InvalidTypeError(f"fleet: max_concurrency must be an int, got {max_concurrency!r}")
+    if max_concurrency < 1:
+        raise InvalidArgumentError(f"fleet: max_concurrency must be >= 1, got {max_concurrency!r}")
+    return max_concurrency
 
 
 def read_fleet(
     *,
-    finspace: bool | str | Sequence[str] | None = None,
+    finspace: FinSpaceEnvironments = None,
     finspace_options: Mapping[str, Any] | None = None,
     harperdb: Targets | None = None,
     pvarchiver: Targets | None = None,
     kinetica: Targets | None = None,
-    errors: Literal["report", "raise"] = "report",
+    errors: Errors = "report",
+    columns: Sequence[str] | None = None,
     max_concurrency: int = 8,
     client: httpx.Client | None = None,
     retry: RetryPolicy | None = None,
@@ -156,8 +68,9 @@ def read_fleet(
         FinSpace kdb environment ids whose clusters to list; ``True``: every
         environment of the account and region.
     finspace_options : dict, optional
-        Keyword options of the FinSpace readers (``region``,
-        ``credentials``, ``endpoint_url``, ...; see ``FinSpaceOptions``).
+        Keyword options of the FinSpace listings: ``region``, ``endpoint_url``,
+        ``credentials``, ``page_size``, ``client``, ``retry`` (see
+        :func:`arrowtap.read_finspace_clusters`).
     harperdb : str, list of str or dict, optional
         Operations API URLs of HarperDB nodes
         (``http://[user:password@]host:9925``); a dict maps a cluster label
@@ -175,10 +88,12 @@ def read_fleet(
         row with status ``unreachable`` (connection failed) or ``error``
         (anything else) and the reason in ``details``; ``"raise"``: the first
         such error is raised.
+    columns : list of str, optional
+        Only these columns, in this order.
     max_concurrency : int
         Systems asked at once.
     client : httpx.Client, optional
-        HTTP client for the PV Archiver and HarperDB requests.
+        HTTP client for the PV Archiver, HarperDB and Kinetica requests.
     retry : RetryPolicy, optional
         Retry budget of each request.
 
@@ -190,7 +105,7 @@ def read_fleet(
         (the system's own word, or ``unreachable`` / ``error``),
         ``last_seen`` (``datetime64[ns, UTC]``) and ``details`` (a JSON object
         of what else the system said). Rows come system by system, in the
-        order of the arguments.
+        order of the arguments (FinSpace first).
 
     Raises
     ------
@@ -209,31 +124,135 @@ def read_fleet(
     >>> sorted(fleet["status"])
     ['offline', 'online']
     """
-    if errors not in ("report", "raise"):
-        raise InvalidArgumentError(
-            f"read_fleet: errors must be 'report' or 'raise', got {errors!r}"
-        )
-    if max_concurrency < 1:
-        raise InvalidArgumentError(
-            f"read_fleet: max_concurrency must be >= 1, got {max_concurrency!r}"
-        )
-    probes = [
-        *_finspace_probes(finspace, dict(finspace_options or {})),
-        *_harperdb_probes(harperdb, client, retry),
-        *_pvarchiver_probes(pvarchiver, client, retry),
-        *_kinetica_probes(kinetica, client, retry),
-    ]
+    concurrency = _concurrency(max_concurrency)
+    plan = plan_fleet(
+        finspace=finspace, finspace_options=finspace_options, harperdb=harperdb,
+        pvarchiver=pvarchiver, kinetica=kinetica, errors=errors, columns=columns,
+        client=client, retry=retry,
+    )  # fmt: skip
+    frame: pd.DataFrame = reading.read(plan, max_concurrency=concurrency)
+    return frame
 
-    def run(probe: Probe) -> pa.Table:
-        system, cluster, node, read = probe
-        try:
-            return read()
-        except ArrowtapError as exc:
-            if errors == "raise":
-                raise
-            return rows.error_rows(system, cluster, node, exc)
 
-    with ThreadPoolExecutor(max_concurrency, thread_name_prefix="arrowtap-fleet") as pool:
-        tables = list(pool.map(run, probes))
-    fleet = pa.concat_tables(tables) if tables else rows.FLEET_SCHEMA.empty_table()
-    return to_pandas(fleet)
+def scan_fleet(
+    *,
+    finspace: FinSpaceEnvironments = None,
+    finspace_options: Mapping[str, Any] | None = None,
+    harperdb: Targets | None = None,
+    pvarchiver: Targets | None = None,
+    kinetica: Targets | None = None,
+    errors: Errors = "report",
+    columns: Sequence[str] | None = None,
+    max_concurrency: int = 8,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> pa.RecordBatchReader:
+    """Stream the fleet: a batch per system asked, as its answer comes.
+
+    The parameters are those of :func:`read_fleet`.
+
+    Returns
+    -------
+    pyarrow.RecordBatchReader
+        Batches of :data:`~arrowtap.connectors.fleet.rows.FLEET_SCHEMA` (or ``columns``).
+
+    Examples
+    --------
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> with FakeArchiver(admin=True) as fake:
+    ...     reader = scan_fleet(pvarchiver=[fake.admin_url], columns=["node", "status"])
+    ...     table = reader.read_all()
+    >>> table.sort_by("node").to_pylist()
+    [{'node': 'myserver', 'status': 'online'}, {'node': 'thirdserver', 'status': 'offline'}]
+    """
+    concurrency = _concurrency(max_concurrency)
+    plan = plan_fleet(
+        finspace=finspace, finspace_options=finspace_options, harperdb=harperdb,
+        pvarchiver=pvarchiver, kinetica=kinetica, errors=errors, columns=columns,
+        client=client, retry=retry,
+    )  # fmt: skip
+    reader: pa.RecordBatchReader = reading.scan(plan, max_concurrency=concurrency)
+    return reader
+
+
+def sync_fleet(
+    *,
+    to: str | os.PathLike[str],
+    checkpoint: CheckpointLike | None = None,
+    finspace: FinSpaceEnvironments = None,
+    finspace_options: Mapping[str, Any] | None = None,
+    harperdb: Targets | None = None,
+    pvarchiver: Targets | None = None,
+    kinetica: Targets | None = None,
+    errors: Errors = "report",
+    columns: Sequence[str] | None = None,
+    follow: bool = False,
+    every: float = 10.0,
+    max_concurrency: int = 8,
+    on_page: Callable[[Partition, Page], None] | None = None,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> SyncSummary:
+    """Append one snapshot of the fleet to a Parquet dataset, each row stamped with its time.
+
+    Each run asks every system and writes what each said (one sub-directory
+    per system asked), every row stamped with the run's start time
+    (``snapshot_time``); a system's answer is committed once written, so a run
+    that dies leaves nothing partial that a later run keeps. With ``follow``,
+    the dataset becomes the fleet's history: when was which node unreachable.
+
+    Parameters
+    ----------
+    to : str or os.PathLike
+        The dataset directory.
+    checkpoint : Checkpoint, str or os.PathLike, optional
+        Where the snapshots' commits are kept; default ``<to>/_checkpoint.sqlite``.
+    finspace, finspace_options, harperdb, pvarchiver, kinetica, errors, columns
+        As in :func:`read_fleet`.
+    follow : bool
+        Take a snapshot every ``every`` seconds until stopped (Ctrl-C or
+        SIGTERM: :class:`~arrowtap.errors.Interrupted` carries the summary);
+        the systems are planned again (``finspace=True`` listed again) each time.
+    every : float
+        Seconds between the snapshots of ``follow``.
+    max_concurrency, client, retry
+        As in :func:`read_fleet`.
+    on_page : callable, optional
+        Called with ``(partition, page)`` once a system's answer is committed.
+
+    Returns
+    -------
+    SyncSummary
+        Rows and bytes per system asked, and the time taken.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pyarrow.parquet as pq
+    >>> from arrowtap.testing.pvarchiver import FakeArchiver
+    >>> out = tempfile.mkdtemp()
+    >>> with FakeArchiver(admin=True) as fake:
+    ...     for _ in range(2):
+    ...         _ = sync_fleet(to=out, pvarchiver={"beamline": fake.admin_url})
+    >>> table = pq.read_table(out)
+    >>> table.num_rows, len(table["snapshot_time"].unique())
+    (4, 2)
+    """
+    concurrency = _concurrency(max_concurrency)
+
+    def plan() -> Plan:
+        return plan_fleet(
+            finspace=finspace, finspace_options=finspace_options, harperdb=harperdb,
+            pvarchiver=pvarchiver, kinetica=kinetica, errors=errors, columns=columns,
+            client=client, retry=retry,
+        )  # fmt: skip
+
+    return job.sync_job(
+        plan,
+        to=to,
+        checkpoint=checkpoint,
+        follow=follow,
+        every=every,
+        max_concurrency=concurrency,
+        on_page=on_page,
+    )

@@ -1,53 +1,165 @@
-"""Public functions for HarperDB: cluster views, table reads (incremental), table writes."""
+"""Public functions for HarperDB cluster views: replication status (a snapshot), nodes, routes.
+
+A node's replication status is a snapshot source: one request
+(``cluster_status``) answers the whole view, read as one page
+(:class:`~arrowtap.io.views.ViewSource`); a sync appends one snapshot per run,
+stamped with the run's time. The nodes and routes are plain reads.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import pandas as pd
 import pyarrow as pa
 
+from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.harperdb import checkpointed as reader
-from arrowtap.connectors.harperdb.checkpointed import CheckpointLike
-from arrowtap.connectors.harperdb.table_source import DEFAULT_PAGE_SIZE, HarperDBTableSource
-from arrowtap.connectors.harperdb.wire.client import HarperDBClient
-from arrowtap.connectors.harperdb.wire.layout import SchemaLike
+from arrowtap.connectors.harperdb.wire.client import HarperDBClient, operation_url
 from arrowtap.connectors.harperdb.wire.views import (
+    CLUSTER_STATUS_SCHEMA,
     NODE_ATTRIBUTES,
     cluster_status_table,
     nodes_table,
     routes_table,
 )
-from arrowtap.connectors.harperdb.wire.writer import HarperDBWriteError, WriteSummary
+from arrowtap.connectors.harperdb.wire.writer import (
+    HarperDBWriteError,  # re-exported: the facade takes it from here
+)
+from arrowtap.io import job, reading
+from arrowtap.io.contract import Page, Partition, Plan
 from arrowtap.io.frames import to_pandas
-from arrowtap.io.inputs import TimeLike, to_ns
+from arrowtap.io.sync import SyncSummary
+from arrowtap.io.views import ViewSource
 
 __all__ = [
+    "CHECKPOINT_NAME",
+    "ClusterStatusFetch",
     "HarperDBWriteError",
-    "WriteSummary",
-    "read_harperdb",
+    "plan_harperdb_cluster_status",
     "read_harperdb_cluster_status",
     "read_harperdb_nodes",
     "read_harperdb_routes",
-    "scan_harperdb",
+    "scan_harperdb_cluster_status",
+    "sync_harperdb_cluster_status",
 ]
 
+CHECKPOINT_NAME = "harperdb-cluster-status"
+"""The checkpoint of cluster status syncs; one section per node."""
 
-def _client(
+
+@dataclass
+class ClusterStatusFetch:
+    """Fetch a node's ``cluster_status`` as a table (picklable, for processes and Dask).
+
+    The caller's ``client`` serves the calls made in this process; a pickled copy
+    (another process) opens its own. Neither repr nor pickle shows a password.
+
+    Examples
+    --------
+    >>> from arrowtap.connectors.harperdb.wire.canned import canned_client
+    >>> fetch = ClusterStatusFetch("http://admin:pw@n1:9925",
+    ...                            client=canned_client({"cluster_status": {"connections": []}}))
+    >>> fetch, fetch().num_rows
+    (ClusterStatusFetch('http://n1:9925/', username='admin'), 0)
+    """
+
+    url: str
+    username: str | None = None
+    password: str | None = None
+    client: httpx.Client | None = field(default=None, compare=False)
+    retry: RetryPolicy | None = None
+
+    def __repr__(self) -> str:
+        node, user, _ = operation_url(self.url)
+        return f"ClusterStatusFetch({node!r}, username={self.username or user!r})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return self.__dict__ | {"client": None}
+
+    def __call__(self) -> pa.Table:
+        """The node's replication status now, as a :data:`CLUSTER_STATUS_SCHEMA` table."""
+        with HarperDBClient(
+            self.url,
+            username=self.username,
+            password=self.password,
+            client=self.client,
+            retry=self.retry,
+        ) as hdb:
+            return cluster_status_table(hdb.operation("cluster_status"))
+
+
+def plan_harperdb_cluster_status(
     url: str,
-    username: str | None,
-    password: str | None,
-    client: httpx.Client | None,
-    retry: RetryPolicy | None,
-) -> HarperDBClient:
-    return HarperDBClient(url, username=username, password=password, client=client, retry=retry)
+    *,
+    columns: Sequence[str] | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> Plan:
+    """The snapshot plan of a node's replication status: one partition, the node.
+
+    Nothing is asked of the node yet; the URL and ``columns`` are checked now.
+
+    Examples
+    --------
+    >>> plan = plan_harperdb_cluster_status("http://admin:pw@node1:9925", columns=["peer_name"])
+    >>> plan.snapshot, [part.key for part in plan.partitions], plan.schema.names
+    (True, ['cluster_status:http://node1:9925'], ['peer_name'])
+    """
+    node = operation_url(url)[0].rstrip("/")
+    fetch = ClusterStatusFetch(url, username, password, client, retry)
+    return Plan(
+        ViewSource(CLUSTER_STATUS_SCHEMA, fetch),
+        [Partition(f"cluster_status:{node}")],
+        CHECKPOINT_NAME,
+        snapshot=True,
+        columns=columns,
+    )
+
+
+def scan_harperdb_cluster_status(
+    url: str,
+    *,
+    columns: Sequence[str] | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> pa.RecordBatchReader:
+    """Stream a node's replication status (``cluster_status``): one batch.
+
+    Parameters are those of :func:`read_harperdb_cluster_status`.
+
+    Returns
+    -------
+    pyarrow.RecordBatchReader
+        One batch of :data:`~arrowtap.connectors.harperdb.wire.views.CLUSTER_STATUS_SCHEMA`
+        (or ``columns``).
+
+    Examples
+    --------
+    >>> from arrowtap.connectors.harperdb.wire.canned import canned_client
+    >>> client = canned_client({"cluster_status": {"connections": []}})
+    >>> scan_harperdb_cluster_status("http://node1:9925", client=client).read_all().num_rows
+    0
+    """
+    plan = plan_harperdb_cluster_status(
+        url, columns=columns, username=username, password=password, client=client, retry=retry
+    )
+    reader: pa.RecordBatchReader = reading.scan(plan)
+    return reader
 
 
 def read_harperdb_cluster_status(
     url: str,
     *,
+    columns: Sequence[str] | None = None,
     username: str | None = None,
     password: str | None = None,
     client: httpx.Client | None = None,
@@ -60,6 +172,8 @@ def read_harperdb_cluster_status(
     url : str
         The node's operations API, e.g. ``http://node1:9925`` (credentials may
         be in the URL; they never appear in messages).
+    columns : list of str, optional
+        Only these columns, in this order.
     username, password : str, optional
         HTTP Basic credentials (a dev-mode server lets loopback in without).
     client : httpx.Client, optional
@@ -98,8 +212,69 @@ def read_harperdb_cluster_status(
     >>> df[["node_name", "peer_name", "database", "connected"]].values.tolist()
     [['node1', 'node2', 'data', True]]
     """
-    with _client(url, username, password, client, retry) as hdb:
-        return to_pandas(cluster_status_table(hdb.operation("cluster_status")))
+    plan = plan_harperdb_cluster_status(
+        url, columns=columns, username=username, password=password, client=client, retry=retry
+    )
+    frame: pd.DataFrame = reading.read(plan)
+    return frame
+
+
+def sync_harperdb_cluster_status(
+    url: str,
+    *,
+    to: str | os.PathLike[str],
+    checkpoint: CheckpointLike | None = None,
+    columns: Sequence[str] | None = None,
+    on_page: Callable[[Partition, Page], None] | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> SyncSummary:
+    """Append a snapshot of a node's replication status to a Parquet dataset.
+
+    Each run adds one whole snapshot, its rows stamped with the run's start
+    (``snapshot_time``, UTC), committed to the checkpoint once written: a run
+    that dies leaves nothing the next one keeps. Run it on a schedule for a
+    history of latencies and connections. The other parameters are those of
+    :func:`read_harperdb_cluster_status`.
+
+    Parameters
+    ----------
+    to : str or os.PathLike
+        The dataset directory.
+    checkpoint : Checkpoint, str or os.PathLike, optional
+        Where the runs are recorded (default ``<to>/_checkpoint.sqlite``).
+    on_page : callable, optional
+        Called with ``(partition, page)`` after the snapshot is committed.
+
+    Returns
+    -------
+    SyncSummary
+        The rows written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pyarrow.parquet as pq
+    >>> from arrowtap.connectors.harperdb.wire.canned import canned_client
+    >>> answer = {"node_name": "node1", "connections": [{"name": "node2",
+    ...           "database_sockets": [{"database": "data", "connected": True}]}]}
+    >>> to = tempfile.mkdtemp()
+    >>> for run in range(2):
+    ...     summary = sync_harperdb_cluster_status(
+    ...         "http://node1:9925", to=to, client=canned_client({"cluster_status": answer}))
+    >>> table = pq.read_table(to)
+    >>> table.num_rows, len(table["snapshot_time"].unique())
+    (2, 2)
+    """
+
+    def plan() -> Plan:
+        return plan_harperdb_cluster_status(
+            url, columns=columns, username=username, password=password, client=client, retry=retry
+        )
+
+    return job.sync_job(plan, to=to, checkpoint=checkpoint, on_page=on_page)
 
 
 def read_harperdb_nodes(
@@ -130,7 +305,9 @@ def read_harperdb_nodes(
     >>> df[["name", "replicates"]].values.tolist()
     [['node2', True]]
     """
-    with _client(url, username, password, client, retry) as hdb:
+    with HarperDBClient(
+        url, username=username, password=password, client=client, retry=retry
+    ) as hdb:
         records = hdb.operation(
             "search_by_value",
             database="system",
@@ -168,152 +345,7 @@ def read_harperdb_routes(
     >>> read_harperdb_routes("http://node1:9925", client=client)[["host", "port"]].values.tolist()
     [['10.0.0.2', 9933]]
     """
-    with _client(url, username, password, client, retry) as hdb:
+    with HarperDBClient(
+        url, username=username, password=password, client=client, retry=retry
+    ) as hdb:
         return to_pandas(routes_table(hdb.operation("cluster_get_routes")))
-
-
-def scan_harperdb(
-    url: str,
-    database: str,
-    table: str,
-    *,
-    columns: Sequence[str] | None = None,
-    since: TimeLike | None = None,
-    checkpoint: CheckpointLike = None,
-    page_size: int = DEFAULT_PAGE_SIZE,
-    schema: SchemaLike | None = None,
-    username: str | None = None,
-    password: str | None = None,
-    client: httpx.Client | None = None,
-    retry: RetryPolicy | None = None,
-) -> pa.RecordBatchReader:
-    """Stream a table's rows as Arrow record batches, a page per batch.
-
-    Parameters are those of :func:`read_harperdb`. With a ``checkpoint``, a
-    batch is recorded as delivered when the next one is asked for or the
-    stream ends: a run that stops early resumes after the last delivered
-    batch.
-
-    Returns
-    -------
-    pyarrow.RecordBatchReader
-        Batches of the declared schema, in (updated time, primary key) order.
-
-    Examples
-    --------
-    >>> from arrowtap.connectors.harperdb.wire.canned import canned_client, canned_table
-    >>> answers = canned_table([{"id": i, "__updatedtime__": 1.0} for i in range(5)])
-    >>> reader = scan_harperdb("http://h:9925", "shop", "items", page_size=2,
-    ...                        client=canned_client(answers))
-    >>> [batch.num_rows for batch in reader]
-    [2, 2, 1]
-    """
-    source = HarperDBTableSource(
-        url,
-        database,
-        table,
-        columns=columns,
-        schema=schema,
-        page_size=page_size,
-        username=username,
-        password=password,
-        client=client,
-        retry=retry,
-    )
-    since_ns = None if since is None else to_ns(since, "since")
-    return reader.scan(source, since_ns, checkpoint)
-
-
-def read_harperdb(
-    url: str,
-    database: str,
-    table: str,
-    *,
-    columns: Sequence[str] | None = None,
-    since: TimeLike | None = None,
-    checkpoint: CheckpointLike = None,
-    page_size: int = DEFAULT_PAGE_SIZE,
-    schema: SchemaLike | None = None,
-    username: str | None = None,
-    password: str | None = None,
-    client: httpx.Client | None = None,
-    retry: RetryPolicy | None = None,
-) -> pd.DataFrame:
-    """Read a HarperDB table into a DataFrame; with a checkpoint, only what changed since.
-
-    Rows come in (updated time, primary key) order, ``page_size`` per
-    request. A read covers the rows updated up to when it starts; rows
-    changed meanwhile are left for the next read.
-
-    Parameters
-    ----------
-    url : str
-        The node's operations API, e.g. ``http://node1:9925``.
-    database, table : str
-        The table.
-    columns : list of str, optional
-        Columns to read, in order (default: every attribute ``describe_table`` lists).
-    since : datetime, pandas.Timestamp, str or int, optional
-        Only rows updated at or after this time (aware, or ns since the epoch).
-    checkpoint : Checkpoint, str or os.PathLike, optional
-        A checkpoint, an SQLite file or a ``harperdb+http(s)://`` URL
-        (section ``harperdb:<database>.<table>``). Only rows changed since the
-        last recorded read are returned (on the first, from ``since`` or all),
-        and this read is recorded once the frame is built. A row updated
-        between two reads comes again, with its new values.
-    page_size : int
-        Rows per request.
-    schema : pyarrow.Schema or mapping of str to pyarrow.DataType, optional
-        Declared column types: a full schema (its columns, in order), or types
-        for some columns. Others come from the table's defined schema, if it
-        has one, else are JSON text (``arrow.json``, exactly as sent).
-    username, password, client, retry
-        As for :func:`read_harperdb_cluster_status`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The declared columns: ``__createdtime__`` and ``__updatedtime__`` as
-        ``datetime64[ns, UTC]``; ``Date`` attributes ``datetime64[ms, UTC]``;
-        typed attributes nullable pandas dtypes; JSON text as ``str`` objects.
-
-    Raises
-    ------
-    InvalidArgumentError
-        A bad argument, an unknown column, or ``since``/``checkpoint`` on a
-        table without an indexed updated time.
-    NotFoundError
-        No such database or table.
-    DecodeError
-        A value that does not fit the declared type (the message names the column).
-
-    Examples
-    --------
-    >>> import pyarrow as pa
-    >>> from arrowtap import write_harperdb
-    >>> from arrowtap.connectors.harperdb.wire.canned import canned_client, canned_table
-    >>> answers = canned_table([])
-    >>> _ = write_harperdb({"id": ["a", "b"], "price": [1.5, 2.0]}, "http://h:9925", "shop",
-    ...                    "items", client=canned_client(answers))
-    >>> df = read_harperdb("http://h:9925", "shop", "items", schema={"price": pa.float64()},
-    ...                    client=canned_client(answers))
-    >>> df["price"].tolist(), str(df["__updatedtime__"].dtype)
-    ([1.5, 2.0], 'datetime64[ns, UTC]')
-    """
-    source = HarperDBTableSource(
-        url,
-        database,
-        table,
-        columns=columns,
-        schema=schema,
-        page_size=page_size,
-        username=username,
-        password=password,
-        client=client,
-        retry=retry,
-    )
-    since_ns = None if since is None else to_ns(since, "since")
-    table_read, commit = reader.read_table(source, since_ns, checkpoint)
-    frame = to_pandas(table_read)
-    commit()
-    return frame

@@ -15,8 +15,10 @@ sorted on both and limited, in two queries, each served from the indexes:
 costs time proportional to every row after the offset; ``key > k`` sorted
 on the key alone is answered wrongly, so the sort is always on both.)
 ``upper`` is the highest updated time when the read was planned: rows
-changed while a read runs are left for the next one, so a read ends. Keys
-compare in HarperDB's index order (numbers before strings), not Python's.
+changed while a read runs are left for the next one, so a read ends. A
+partition may also be a range of updated times (``since`` to ``upper``; see
+:mod:`~arrowtap.connectors.harperdb.ranges`). Keys compare in HarperDB's
+index order (numbers before strings), not Python's.
 
 A table whose updated time is not indexed (or that has none) can only be
 read whole, in primary key order (offset ``{"updated": None, "key": k}``).
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,14 +37,21 @@ import pyarrow as pa
 
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.harperdb.wire.arguments import check_name
-from arrowtap.connectors.harperdb.wire.client import SYSTEM, HarperDBClient
+from arrowtap.connectors.harperdb.wire.client import SYSTEM, HarperDBClient, operation_url
 from arrowtap.connectors.harperdb.wire.decode import decode_records, records_batch
 from arrowtap.connectors.harperdb.wire.layout import SchemaLike, TableLayout, table_layout
 from arrowtap.connectors.harperdb.wire.times import next_after, ns_to_ms
-from arrowtap.errors import CheckpointError, InvalidArgumentError
+from arrowtap.errors import CheckpointError, InvalidArgumentError, InvalidTypeError
 from arrowtap.io.contract import Offset, Page, Partition
 
-__all__ = ["DEFAULT_PAGE_SIZE", "HarperDBTableSource", "TablePartition"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "HarperDBTableSource",
+    "TablePartition",
+    "check_offset",
+    "earliest",
+    "iso_ms",
+]
 
 DEFAULT_PAGE_SIZE = 10_000
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -50,23 +59,57 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 @dataclass(frozen=True)
 class TablePartition(Partition):
-    """One table read: its layout, where to start without an offset, where to stop."""
+    """One table read: its layout, where to start without an offset, where to stop.
+
+    ``since`` and ``upper`` are updated times as they travel (inclusive both);
+    ``upper`` is ``None`` for an empty table (nothing to read).
+    """
 
     layout: TableLayout | None = None
     since: float | str | None = None
     upper: float | str | None = None
 
 
-def _iso_ms(value: dt.datetime) -> str:
+def iso_ms(value: dt.datetime) -> str:
+    """A time as a ``Date`` travels: ISO 8601 text in UTC, to the millisecond.
+
+    Examples
+    --------
+    >>> iso_ms(dt.datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC))
+    '2024-01-02T03:04:05.678Z'
+    """
     return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _next_iso(text: str) -> str:
-    return _iso_ms(dt.datetime.fromisoformat(text) + dt.timedelta(milliseconds=1))
+    return iso_ms(dt.datetime.fromisoformat(text) + dt.timedelta(milliseconds=1))
+
+
+def earliest(layout: TableLayout) -> float | str:
+    """The lowest updated time of the table's cursor type, as it travels (the epoch).
+
+    Examples
+    --------
+    >>> from arrowtap.connectors.harperdb.wire.layout import table_layout
+    >>> describe = {"hash_attribute": "id", "attributes": [
+    ...     {"attribute": "id"}, {"attribute": "__updatedtime__", "indexed": True}]}
+    >>> earliest(table_layout(describe, "db", "t"))
+    0.0
+    """
+    return 0.0 if layout.cursor_wire == "ms" else "1970-01-01T00:00:00.000Z"
 
 
 def check_offset(offset: Any, layout: TableLayout) -> tuple[float | str | None, Any]:
-    """``(updated, key)`` of a stored offset, or :class:`CheckpointError` if it is not one."""
+    """``(updated, key)`` of a stored offset, or :class:`CheckpointError` if it is not one.
+
+    Examples
+    --------
+    >>> from arrowtap.connectors.harperdb.wire.layout import table_layout
+    >>> describe = {"hash_attribute": "id", "attributes": [
+    ...     {"attribute": "id"}, {"attribute": "__updatedtime__", "indexed": True}]}
+    >>> check_offset({"updated": 1.5, "key": "a"}, table_layout(describe, "db", "t"))
+    (1.5, 'a')
+    """
     if not isinstance(offset, dict) or set(offset) != {"updated", "key"}:
         raise CheckpointError(f"{SYSTEM}: {offset!r} is not an offset of a HarperDB table read")
     updated = offset["updated"]
@@ -114,11 +157,22 @@ class HarperDBTableSource:
     ) -> None:
         self.database = check_name("read", "database", database)
         self.table = check_name("read", "table", table)
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise InvalidArgumentError(
-                f"{SYSTEM}: page_size must be an int >= 1, got {page_size!r}"
-            )
+        if isinstance(page_size, bool) or not isinstance(page_size, int):
+            raise InvalidTypeError(f"{SYSTEM}: page_size must be an int, got {page_size!r}")
+        if page_size < 1:
+            raise InvalidArgumentError(f"{SYSTEM}: page_size must be >= 1, got {page_size!r}")
         self.page_size = page_size
+        if columns is not None and (
+            isinstance(columns, str)
+            or not isinstance(columns, Sequence)
+            or not all(isinstance(c, str) for c in columns)
+        ):
+            raise InvalidTypeError(f"{SYSTEM}: columns must be a list of names, not {columns!r}")
+        if schema is not None and not isinstance(schema, pa.Schema | Mapping):
+            raise InvalidTypeError(
+                f"{SYSTEM}: schema must be a pyarrow.Schema or a mapping of column to pyarrow"
+                f" type, not {type(schema).__name__}"
+            )
         self.columns = None if columns is None else list(columns)
         self.declared = schema
         self._options: dict[str, Any] = dict(username=username, password=password, retry=retry)
@@ -126,33 +180,44 @@ class HarperDBTableSource:
         self.user_client = client
         self._client: HarperDBClient | None = None
         self._layout: TableLayout | None = None
-        self._lock = threading.Lock()
-        self.hdb  # checks the URL now  # noqa: B018
+        self._lock = threading.RLock()
+        operation_url(url)  # checked now, before any request
 
     def __repr__(self) -> str:
-        return f"HarperDBTableSource({self.hdb.url!r}, {self.database!r}, {self.table!r})"
+        url = operation_url(self.url)[0]
+        return f"HarperDBTableSource({url!r}, {self.database!r}, {self.table!r})"
 
     def __getstate__(self) -> dict[str, Any]:
-        # Sources travel (threads, processes, Dask workers) without live clients.
+        # Sources travel (processes, Dask workers) without live clients, nor the
+        # caller's httpx client, which belongs to the caller's process.
         state = {k: v for k, v in self.__dict__.items() if k not in ("_client", "_lock")}
         return state | {"user_client": None, "_client": None}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+
+    def __copy__(self) -> HarperDBTableSource:
+        # A copy stays in this process (Dask's threaded scheduler copies the source
+        # per task): it keeps the caller's client but opens its own HarperDBClient.
+        copy = HarperDBTableSource.__new__(HarperDBTableSource)
+        copy.__setstate__(self.__getstate__() | {"user_client": self.user_client})
+        return copy
 
     @property
     def hdb(self) -> HarperDBClient:
         """The operations API client, opened on first use."""
-        if self._client is None:
-            self._client = HarperDBClient(self.url, client=self.user_client, **self._options)
-        return self._client
+        with self._lock:  # partitions read in threads share one source
+            if self._client is None:
+                self._client = HarperDBClient(self.url, client=self.user_client, **self._options)
+            return self._client
 
     def close(self) -> None:
         """Close the HTTP client if one was opened here."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
 
     def __enter__(self) -> HarperDBTableSource:
         return self
@@ -186,7 +251,11 @@ class HarperDBTableSource:
     def partition(
         self, since_ns: int | None = None, *, incremental: bool = False
     ) -> TablePartition:
-        """Plan a read: rows updated at or after ``since_ns``, up to the latest update now."""
+        """Plan a read: rows updated at or after ``since_ns``, up to the latest update now.
+
+        ``incremental``: the read resumes from offsets (a checkpoint, a sync), which
+        a table without an indexed updated time cannot give.
+        """
         layout = self.layout
         if layout.cursor is None:
             if incremental or since_ns is not None:
@@ -195,21 +264,30 @@ class HarperDBTableSource:
                     f"{layout.no_cursor_reason}; read it whole (no since, no checkpoint)"
                 )
             return TablePartition(self.key, layout)
-        since: float | str | None = None
-        if since_ns is not None and layout.cursor_wire == "ms":
-            since = ns_to_ms(since_ns)
-        elif since_ns is not None:  # a Date has whole ms: the ms that holds since_ns
-            since = _iso_ms(_EPOCH + dt.timedelta(milliseconds=since_ns // 1_000_000))
-        lowest = since if since is not None else self._lowest(layout)
-        condition = {"search_attribute": layout.cursor, "search_type": "greater_than_equal"}
-        query = self._query(layout, [condition | {"search_value": lowest}], 1, descending=True)
-        rows = decode_records(self._raw(query), f"search_by_conditions on {self.key}")
-        upper = rows[0][layout.cursor] if rows else None
-        return TablePartition(self.key, layout, since, upper)
+        since = None if since_ns is None else self.wire_time(since_ns)
+        # The latest update of the whole table, not of the rows after ``since``:
+        # a read resumed from an offset before ``since`` goes up to it too.
+        return TablePartition(self.key, layout, since, self.edge(last=True))
 
-    @staticmethod
-    def _lowest(layout: TableLayout) -> float | str:
-        return 0.0 if layout.cursor_wire == "ms" else "1970-01-01T00:00:00.000Z"
+    def wire_time(self, ns: int) -> float | str:
+        """``ns`` as the cursor travels: float ms, or the ISO text of the ms that holds it."""
+        if self.layout.cursor_wire == "ms":
+            return ns_to_ms(ns)
+        return iso_ms(_EPOCH + dt.timedelta(milliseconds=ns // 1_000_000))
+
+    def edge(self, *, last: bool) -> float | str | None:
+        """The earliest (or latest) updated time of the table, as sent; ``None`` if empty."""
+        layout = self.layout
+        if layout.cursor is None:
+            raise InvalidArgumentError(f"{SYSTEM}: {self.key} has no indexed updated time")
+        condition = {
+            "search_attribute": layout.cursor,
+            "search_type": "greater_than_equal",
+            "search_value": earliest(layout),
+        }
+        query = self._query(layout, [condition], 1, descending=last)
+        rows = decode_records(self._raw(query), f"search_by_conditions on {self.key}")
+        return rows[0][layout.cursor] if rows else None
 
     def _query(
         self,
@@ -249,7 +327,7 @@ class HarperDBTableSource:
             return []
         queries = []
         if after is None:
-            lower = part.since if part.since is not None else HarperDBTableSource._lowest(layout)
+            lower = part.since if part.since is not None else earliest(layout)
         else:
             updated, key = after
             tie = [

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.harperdb.cluster import _client
+from arrowtap.connectors.harperdb.wire.client import HarperDBClient
 from arrowtap.connectors.harperdb.wire.encode import check_table
 from arrowtap.connectors.harperdb.wire.writer import (
     DEFAULT_BATCH_SIZE,
@@ -126,7 +126,9 @@ def write_harperdb(
     (3, 2)
     """
     schema, batches, whole = _batches(data)
-    with _client(url, username, password, client, retry) as hdb:
+    with HarperDBClient(
+        url, username=username, password=password, client=client, retry=retry
+    ) as hdb:
         writer = HarperDBWriter(
             hdb, database, table, primary_key=primary_key, batch_size=batch_size
         )

@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import zmq
 
+from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy, redact
-from arrowtap.connectors.kinetica.monitor import CheckpointLike, open_stream
+from arrowtap.connectors.kinetica.monitor import open_stream
 from arrowtap.connectors.kinetica.monitor_state import check_settings
 from arrowtap.connectors.kinetica.monitor_stream import MonitorStream
 from arrowtap.connectors.kinetica.wire.client import SYSTEM
@@ -129,7 +130,7 @@ class KineticaTableMonitor:
         *,
         inactivity_timeout: float = 60.0,
         decode_failure_mode: str = "skip",
-        checkpoint: CheckpointLike = None,
+        checkpoint: CheckpointLike | None = None,
         increasing_column: str | None = None,
         tie_breaker: str | None = None,
         monitor_url: str | None = None,

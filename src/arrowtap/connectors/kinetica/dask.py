@@ -1,142 +1,59 @@
-"""A Kinetica table on Dask: ranges of a column, one Dask partition each."""
+"""Kinetica on Dask: a table or a query split by ranges of a column, a table synced by ranges.
+
+Each Dask partition is one range of a column (:mod:`.ranges`), read on a worker with
+its own connection: a table with a filter on the column, a query as a subquery cut to
+the range. A Dask sync runs the shared runner per range of the increasing column,
+the ranges kept in the checkpoint from the first run on.
+"""
 
 from __future__ import annotations
 
-import itertools
+import os
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
-import pandas as pd
+import pyarrow as pa
 
+from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.kinetica.table_source import TableSource
-from arrowtap.connectors.kinetica.wire.incremental import ordered_column, to_wire
-from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType
-from arrowtap.connectors.kinetica.wire.values import wire_to_arrow
-from arrowtap.errors import InvalidArgumentError
+from arrowtap.connectors.kinetica import ranges
+from arrowtap.connectors.kinetica._checks import check_positive, need_increasing_column
+from arrowtap.connectors.kinetica.sql import CHECKPOINT_NAME as SQL_CHECKPOINT
+from arrowtap.connectors.kinetica.sql_source import SqlSource
+from arrowtap.connectors.kinetica.table import plan_kinetica
+from arrowtap.connectors.kinetica.table_source import DEFAULT_PAGE_SIZE, TableSource
+from arrowtap.connectors.kinetica.wire.client import SYSTEM
+from arrowtap.connectors.kinetica.wire.incremental import column_name, ordered_column
+from arrowtap.connectors.kinetica.wire.schema import from_arrow_schema
+from arrowtap.connectors.kinetica.wire.types import KineticaColumn
+from arrowtap.errors import InvalidArgumentError, InvalidTypeError
+from arrowtap.io import job
 from arrowtap.io.contract import Plan
-from arrowtap.io.dask import from_plan
-from arrowtap.io.frames import to_pandas
-from arrowtap.io.inputs import to_ns
+from arrowtap.io.dask import from_plan, sync_groups
+from arrowtap.io.sink import ParquetDatasetSink
+from arrowtap.io.sync import SyncSummary
 
-__all__ = ["kinetica_frame", "read_kinetica"]
+__all__ = ["read_kinetica", "read_kinetica_sql", "sync_kinetica"]
 
-
-def _split(lo: Any, hi: Any, n: int, col: KineticaColumn) -> list[Any]:
-    """`n` ranges of about equal width from `lo` to `hi` (wire values), as n + 1 bounds."""
-    if col.base in ("int", "long"):
-        bounds = [lo + (hi - lo) * i // n for i in range(n)] + [hi]
-    elif col.base in ("float", "double"):
-        bounds = [lo + (hi - lo) * i / n for i in range(n)] + [hi]
-    else:
-        raise InvalidArgumentError(
-            f"Kinetica: npartitions needs a numeric or timestamp partition column; "
-            f"give divisions= for {col.name!r} ({col.type_name})"
-        )
-    return sorted(set(bounds)) if hi > lo else [lo, hi]
-
-
-def _user_bound(col: KineticaColumn, value: Any) -> Any:
-    if col.kind == "timestamp" and isinstance(value, str | int) and not isinstance(value, bool):
-        value = pd.Timestamp(to_ns(value, "division"), tz="UTC")
-    return to_wire(col, value)
-
-
-def _index_values(col: KineticaColumn, bounds: list[Any]) -> list[Any]:
-    plain = KineticaColumn(col.name, col.base, tuple(p for p in col.properties if p != "nullable"))
-    batch = wire_to_arrow({col.name: bounds}, KineticaType((plain,)))
-    return list(to_pandas(batch)[col.name].tolist())
-
-
-def kinetica_frame(
-    url: str,
-    table: str,
-    columns: list[str] | None,
-    where: str | None,
-    *,
-    partition_column: str,
-    npartitions: int | None,
-    divisions: list[Any] | None,
-    page_size: int,
-    username: str | None,
-    password: str | None,
-    token: str | None,
-    retry: RetryPolicy | None,
-    client: httpx.Client | None,
-) -> Any:
-    """The Dask DataFrame of :func:`arrowtap.dask.read_kinetica` (its arguments, checked here).
-
-    Examples
-    --------
-    >>> from arrowtap.testing.kinetica import FakeKinetica
-    >>> with FakeKinetica() as fake:
-    ...     _ = fake.create_table("t", [("x", "double")])
-    ...     ddf = kinetica_frame(fake.url, "t", None, None, partition_column="x", npartitions=2,
-    ...                          divisions=None, page_size=10, username=None, password=None,
-    ...                          token=None, retry=None, client=None)
-    ...     ddf.npartitions, len(ddf.compute())
-    (1, 0)
-    """
-    if (npartitions is None) == (divisions is None):
-        raise InvalidArgumentError("Kinetica: give exactly one of npartitions and divisions")
-    if npartitions is not None and (
-        isinstance(npartitions, bool) or not isinstance(npartitions, int) or npartitions < 1
-    ):
-        raise InvalidArgumentError(f"npartitions must be a positive int, got {npartitions!r}")
-    if columns is not None and partition_column not in columns:
-        columns = [partition_column, *columns]
-
-    def source(**extra: Any) -> TableSource:
-        return TableSource(
-            url,
-            table,
-            columns,
-            page_size=page_size,
-            username=username,
-            password=password,
-            token=token,
-            retry=retry,
-            **extra,
-        )
-
-    with source(client=client) as planner:
-        ktype = planner.ktype
-        col = ordered_column(ktype, partition_column, "partition column")
-        if divisions is not None:
-            bounds = [_user_bound(col, d) for d in divisions]
-            if len(bounds) < 2 or any(a >= b for a, b in itertools.pairwise(bounds)):
-                raise InvalidArgumentError(
-                    "Kinetica: divisions must be at least two ascending values"
-                )
-        else:
-            found = planner.column_range(partition_column, where)
-            bounds = [0, 0] if found is None else _split(*found, npartitions or 1, col)
-    reader = source(table_type=ktype)
-    parts = reader.range_partitions(partition_column, bounds, where)
-    return from_plan(
-        Plan(reader, parts, "kinetica"),
-        [[p] for p in parts],
-        index=partition_column,
-        sort_by=(partition_column,),
-        divisions=_index_values(col, bounds),
-    )
+_NUMERIC = ("int", "int8", "int16", "long", "float", "double")
 
 
 def read_kinetica(
     url: str,
     table: str,
-    columns: list[str] | None = None,
-    where: str | None = None,
     *,
     partition_column: str,
+    columns: Sequence[str] | None = None,
+    where: str | None = None,
     npartitions: int | None = None,
-    divisions: list[Any] | None = None,
-    page_size: int = 50_000,
+    divisions: Sequence[Any] | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
     username: str | None = None,
     password: str | None = None,
     token: str | None = None,
-    retry: RetryPolicy | None = None,
     client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
 ) -> Any:
     """A Kinetica table as a Dask DataFrame indexed by a column, with known divisions.
 
@@ -176,18 +93,263 @@ def read_kinetica(
     >>> ddf.npartitions, ddf.divisions[:2], n
     (4, (0, 24), 100)
     """
-    return kinetica_frame(
-        url,
-        table,
-        columns,
-        where,
-        partition_column=partition_column,
-        npartitions=npartitions,
-        divisions=divisions,
-        page_size=page_size,
-        username=username,
-        password=password,
-        token=token,
-        retry=retry,
-        client=client,
+    ranges.check_split(npartitions, divisions)
+    if columns is not None and partition_column not in columns:
+        columns = [partition_column, *columns]
+    plan = plan_kinetica(
+        url, table, columns=columns, where=where, page_size=page_size, username=username,
+        password=password, token=token, client=client, retry=retry,
+    )  # fmt: skip
+    planner: TableSource = plan.source  # type: ignore[assignment]
+    col = ordered_column(planner.ktype, partition_column, "partition column")
+    try:
+        if divisions is not None:
+            bounds = ranges.user_bounds(col, divisions)
+        else:
+            found = planner.column_range(partition_column, where)
+            bounds = [0, 0] if found is None else ranges.split(*found, npartitions or 1, col)
+    finally:
+        planner.close()
+    reader = _worker_source(planner)
+    parts = reader.range_partitions(partition_column, bounds, where)
+    return from_plan(
+        Plan(reader, parts, plan.checkpoint_name),
+        [[p] for p in parts],
+        index=partition_column,
+        sort_by=(partition_column,),
+        divisions=ranges.index_values(col, bounds),
+    )
+
+
+def _worker_source(planner: TableSource) -> TableSource:
+    # What the workers read with: the planner's settings and type, without its client.
+    state = planner.__getstate__()
+    return TableSource(**state)  # type: ignore[arg-type]
+
+
+def read_kinetica_sql(
+    url: str,
+    sql: str,
+    *,
+    partition_column: str,
+    npartitions: int | None = None,
+    divisions: Sequence[Any] | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    username: str | None = None,
+    password: str | None = None,
+    token: str | None = None,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> Any:
+    """The result of a SQL query as a Dask DataFrame, split by ranges of a numeric column.
+
+    Each Dask partition runs the query as a subquery cut to one range of
+    ``partition_column`` (``SELECT * FROM (<sql>) AS arrowtap_range WHERE
+    <column> >= lo AND <column> < hi``, the last range closed) on a worker, paged
+    through a paging table of its own, and sorts it by the column. Rows whose
+    ``partition_column`` is null are in no partition. The query runs once per
+    partition, plus on the client: once for the schema (``LIMIT 0``) and, with
+    ``npartitions``, twice for the smallest and largest value.
+
+    Parameters
+    ----------
+    url, sql, page_size, username, password, token, retry
+        As in :func:`arrowtap.read_kinetica_sql`.
+    partition_column : str
+        A result column of integer or floating-point type to split on and index by.
+    npartitions : int, optional
+        Split its range (smallest to largest value) into this many equal ranges.
+    divisions : list, optional
+        The range bounds yourself, ascending; ``len(divisions) - 1`` partitions.
+    client : httpx.Client, optional
+        Used only on the client, to plan; workers make their own.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        The result's columns, indexed by ``partition_column``.
+
+    Examples
+    --------
+    >>> from arrowtap.testing.kinetica import FakeKinetica
+    >>> with FakeKinetica() as fake:
+    ...     _ = fake.create_table("t", [("id", "long"), ("x", "double")])
+    ...     fake.insert("t", [{"id": i, "x": i / 4} for i in range(100)])
+    ...     ddf = read_kinetica_sql(fake.url, "SELECT id, x FROM t WHERE x < 20",
+    ...                             partition_column="id", npartitions=4)
+    ...     n = len(ddf.compute())
+    >>> ddf.npartitions, ddf.divisions, n
+    (4, (0, 19, 39, 59, 79), 80)
+    """
+    ranges.check_split(npartitions, divisions)
+    column_name(partition_column)
+    inner = _inner(sql)
+    settings: dict[str, Any] = {
+        "page_size": page_size, "username": username, "password": password, "token": token,
+        "retry": retry,
+    }  # fmt: skip
+    # The schema of the result, from an empty one: no rows travel.
+    empty = f"SELECT * FROM ({inner}) AS arrowtap_range LIMIT 0"
+    with SqlSource(url, empty, client=client, **settings) as probe:
+        schema = probe.schema
+        list(probe.read(probe.partition()))  # the read clears the probe's paging table
+    col = ordered_column(from_arrow_schema(schema), partition_column, "partition column")
+    if col.kind not in _NUMERIC:
+        raise InvalidArgumentError(
+            f"{SYSTEM}: partition_column {partition_column!r} ({col.type_name}) must be of an "
+            "integer or floating-point type to cut a query's result"
+        )
+    if divisions is not None:
+        bounds = ranges.user_bounds(col, divisions)
+    else:
+        lo, hi = (_end(url, inner, col, end, schema, client, settings) for end in ("ASC", "DESC"))
+        usable = lo is not None and hi is not None
+        bounds = ranges.split(lo, hi, npartitions or 1, col) if usable else [0, 0]
+    source = SqlSource(url, inner, known_schema=schema, **settings)
+    n = len(bounds) - 1
+    parts = [source.range_partition(col, bounds[i], bounds[i + 1], i == n - 1) for i in range(n)]
+    return from_plan(
+        Plan(source, parts, SQL_CHECKPOINT, snapshot=True),
+        [[p] for p in parts],
+        index=partition_column,
+        sort_by=(partition_column,),
+        divisions=ranges.index_values(col, bounds),
+    )
+
+
+def _inner(sql: object) -> str:
+    """The statement to run as a subquery: without the ``;`` that may end it."""
+    if not isinstance(sql, str):
+        raise InvalidTypeError(f"{SYSTEM}: sql must be a str statement, not {sql!r}")
+    inner = sql.strip().rstrip(";").strip()
+    if not inner:
+        raise InvalidArgumentError(f"{SYSTEM}: sql must be a non-empty statement, not {sql!r}")
+    return inner
+
+
+def _end(
+    url: str,
+    inner: str,
+    col: KineticaColumn,
+    order: str,
+    schema: pa.Schema,
+    client: httpx.Client | None,
+    settings: dict[str, Any],
+) -> Any:
+    """The smallest (``ASC``) or largest (``DESC``) value of `col` in the result, if any."""
+    statement = (
+        f"SELECT * FROM ({inner}) AS arrowtap_range WHERE {col.name} IS NOT NULL "
+        f"ORDER BY {col.name} {order} LIMIT 1"
+    )
+    with SqlSource(
+        url, statement, known_schema=schema, client=client, **{**settings, "page_size": 1}
+    ) as source:
+        batches = [page.batch for page in source.read(source.partition())]
+    values = pa.Table.from_batches(batches, schema).column(col.name)
+    return values[0].as_py() if len(values) else None
+
+
+def sync_kinetica(
+    url: str,
+    table: str,
+    *,
+    to: str | os.PathLike[str],
+    increasing_column: str | None = None,
+    checkpoint: CheckpointLike | None = None,
+    columns: Sequence[str] | None = None,
+    where: str | None = None,
+    tie_breaker: str | None = None,
+    npartitions: int = 8,
+    max_concurrency: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    username: str | None = None,
+    password: str | None = None,
+    token: str | None = None,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
+) -> SyncSummary:
+    """Sync a Kinetica table into a Parquet dataset with Dask: one task per range of its column.
+
+    The increasing column's values are cut into ranges ``(-inf, c1), [c1, c2), ...
+    [ck, +inf)`` (new rows land in the last); each task syncs one as
+    :func:`arrowtap.sync_kinetica` syncs a table: a page durable, then its offset
+    committed to the checkpoint every worker shares. The cuts are chosen on the
+    first run that finds rows (``npartitions`` equal ranges between the smallest
+    and largest value) and kept in the checkpoint, so every later run has the same
+    ranges and resumes each from its offsets. Run it again after a worker or the
+    client died: only what was not committed is read again. Do not sync one table
+    into one dataset both this way and with :func:`arrowtap.sync_kinetica`.
+
+    Parameters
+    ----------
+    url, table, to, increasing_column, columns, where, tie_breaker, page_size, retry
+        As in :func:`arrowtap.sync_kinetica`; ``increasing_column`` is required.
+    checkpoint : str or os.PathLike, optional
+        An SQLite file on a file system every worker shares, or a
+        ``harperdb+http(s)://`` URL; default ``<to>/_checkpoint.sqlite``.
+    npartitions : int
+        Ranges (tasks) on the first run; later runs keep the first run's ranges.
+        Above 1, the column must be a number or a timestamp.
+    max_concurrency : int
+        Ranges a task syncs at once.
+    client : httpx.Client, optional
+        Used only on the client, to plan; workers make their own.
+
+    Returns
+    -------
+    SyncSummary
+        What every task committed.
+
+    Examples
+    --------
+    >>> import tempfile, pyarrow.parquet as pq
+    >>> from arrowtap.testing.kinetica import FakeKinetica
+    >>> out = tempfile.mkdtemp()
+    >>> with FakeKinetica() as fake:
+    ...     _ = fake.create_table("t", [("id", "long"), ("x", "double")])
+    ...     fake.insert("t", [{"id": i, "x": i / 4} for i in range(100)])
+    ...     first = sync_kinetica(fake.url, "t", to=out, increasing_column="id", npartitions=4)
+    ...     fake.insert("t", [{"id": 100, "x": 25.0}])
+    ...     second = sync_kinetica(fake.url, "t", to=out, increasing_column="id", npartitions=4)
+    >>> first.rows, len(first.partitions), second.rows, pq.read_table(out).num_rows
+    (100, 4, 1, 101)
+    """
+    column = need_increasing_column(increasing_column, "a sync")
+    if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
+        raise InvalidTypeError(
+            "a Dask sync needs a checkpoint every worker can open (a path or a "
+            f"harperdb+http(s):// URL), not {type(checkpoint).__name__}"
+        )
+    n = check_positive("npartitions", npartitions)
+    if not isinstance(to, str | os.PathLike):
+        raise InvalidTypeError(f"to must be a directory path, got {to!r}")
+    location = job.checkpoint_location(to, checkpoint)
+    ParquetDatasetSink(to)  # the directory (home of the default checkpoint) exists
+    plan = plan_kinetica(
+        url, table, columns=columns, where=where, increasing_column=column,
+        tie_breaker=tie_breaker, page_size=page_size, username=username, password=password,
+        token=token, client=client, retry=retry,
+    )  # fmt: skip
+    planner: TableSource = plan.source  # type: ignore[assignment]
+    col = ordered_column(planner.ktype, column, "increasing column")
+
+    def choose() -> list[Any] | None:
+        found = planner.column_range(column, where)
+        if found is None:
+            return None  # nothing to split yet: the next run chooses
+        return ranges.split(*found, n, col)[1:-1] if n > 1 else []
+
+    try:
+        key = plan.partitions[0].key + "#plan"
+        cuts = ranges.stored_cuts(location, plan.checkpoint_name, key, choose)
+    finally:
+        planner.close()
+    worker = _worker_source(planner)
+    parts = [] if cuts is None else worker.open_range_partitions(column, cuts, where)
+    return sync_groups(
+        Plan(worker, parts, plan.checkpoint_name),
+        [[p] for p in parts],
+        to=to,
+        checkpoint=location,
+        max_concurrency=max_concurrency,
     )

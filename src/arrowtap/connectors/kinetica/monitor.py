@@ -1,24 +1,31 @@
-"""Public functions for Kinetica table monitors: a stream of events, callbacks, a sync."""
+"""Public functions for Kinetica table monitors: a stream of events (and the sync's names).
+
+:func:`monitor_kinetica` hands the events to the caller, who commits them once
+stored; :func:`~.monitor_sync.sync_kinetica_monitor` copies the inserted rows into a
+Parquet dataset with the sync runner shared by every source. Both keep their offset
+and the ids of their server-side monitors in a checkpoint through
+:mod:`arrowtap.io.offsets` (:mod:`.monitor_state`).
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
 import zmq
 
-from arrowtap.checkpoint import Checkpoint, open_checkpoint
-from arrowtap.connectors._http import RetryPolicy, redact
-from arrowtap.connectors.kinetica.monitor_source import MonitorSource
+from arrowtap.checkpoint import CheckpointLike
+from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.kinetica._checks import check_checkpoint
 from arrowtap.connectors.kinetica.monitor_state import (
+    CHECKPOINT_NAME,
     MonitorState,
     check_settings,
     monitor_key,
 )
 from arrowtap.connectors.kinetica.monitor_stream import MonitorStream
+from arrowtap.connectors.kinetica.monitor_sync import plan_kinetica_monitor, sync_kinetica_monitor
 from arrowtap.connectors.kinetica.wire.client import KineticaClient
 from arrowtap.connectors.kinetica.wire.follow import (
     DecodeFailed,
@@ -30,11 +37,9 @@ from arrowtap.connectors.kinetica.wire.follow import (
     Updated,
 )
 from arrowtap.connectors.kinetica.wire.monitor import EVENTS, monitor_url_of
-from arrowtap.io.contract import Page, Partition, Plan
-from arrowtap.io.sink import ParquetDatasetSink
-from arrowtap.io.sync import SyncSummary, sync
 
 __all__ = [
+    "CHECKPOINT_NAME",
     "DecodeFailed",
     "Deleted",
     "Inserted",
@@ -44,12 +49,9 @@ __all__ = [
     "TableDropped",
     "Updated",
     "monitor_kinetica",
+    "plan_kinetica_monitor",
     "sync_kinetica_monitor",
 ]
-
-CheckpointLike = Checkpoint | str | os.PathLike[str] | None
-CHECKPOINT_NAME = "kinetica-monitor"
-"""The checkpoint opened in a file given as ``checkpoint=`` to :func:`monitor_kinetica`."""
 
 
 def open_stream(
@@ -57,7 +59,7 @@ def open_stream(
     table: str,
     *,
     events: Sequence[str],
-    checkpoint: CheckpointLike,
+    checkpoint: CheckpointLike | None,
     increasing_column: str | None,
     tie_breaker: str | None,
     inactivity_timeout: float,
@@ -69,18 +71,15 @@ def open_stream(
     zmq_context: zmq.Context[Any] | None,
     raw: bool = False,
 ) -> MonitorStream:
-    """Open a stream: the settings checked, the client and the checkpoint opened for it."""
+    """Open a stream: the settings checked, its committed state loaded, the client opened."""
     events = check_settings(events, inactivity_timeout, decode_failure_mode, stop_when_idle)
+    check_checkpoint(checkpoint)
     zmq_url = monitor_url_of(url, monitor_url)
     client = KineticaClient(url, **credentials)
-    store, owns = None, False
     try:
-        if isinstance(checkpoint, Checkpoint):
-            store = checkpoint  # the caller's: the caller closes it
-        elif checkpoint is not None:
-            store, owns = open_checkpoint(checkpoint, CHECKPOINT_NAME), True
         key = monitor_key(client.url, table, increasing_column)
-        state = MonitorState(store, key, owns_store=owns)
+        state = MonitorState(checkpoint, CHECKPOINT_NAME, key)
+        committed = state.load()
     except BaseException:
         client.close()
         raise
@@ -92,7 +91,8 @@ def open_stream(
         increasing_column=increasing_column,
         tie_breaker=tie_breaker,
         state=state,
-        offset=state.offset(),
+        offset=committed.offset,
+        seq=committed.seq,
         inactivity_timeout=inactivity_timeout,
         decode_failure_mode=decode_failure_mode,
         stop_when_idle=stop_when_idle,
@@ -108,7 +108,7 @@ def monitor_kinetica(
     table: str,
     *,
     events: Sequence[str] = EVENTS,
-    checkpoint: CheckpointLike = None,
+    checkpoint: CheckpointLike | None = None,
     increasing_column: str | None = None,
     tie_breaker: str | None = None,
     inactivity_timeout: float = 60.0,
@@ -126,7 +126,9 @@ def monitor_kinetica(
     """Follow a Kinetica table's monitors: an iterator of events, gap-free with a checkpoint.
 
     The monitors are created and subscribed to when this returns; iterate the stream
-    for events and close it (or use ``with``) to clear them on the server.
+    for events and close it (or use ``with``) to clear them on the server. With a
+    checkpoint, nothing is recorded as delivered until ``stream.commit()`` (once what
+    was handed out is stored) or the end of a ``with`` block that raised nothing.
 
     Parameters
     ----------
@@ -138,9 +140,9 @@ def monitor_kinetica(
         The operations to follow (one server-side monitor each).
     checkpoint : Checkpoint, str or os.PathLike, optional
         Where the offset (with ``increasing_column``) and the ids of the server-side
-        monitors are kept: a run resumes after the last event delivered, and clears
-        the monitors a killed run left. An event is delivered when the next one is
-        asked for (or on :meth:`MonitorStream.commit`).
+        monitors are kept: a run resumes after the last event committed
+        (:meth:`MonitorStream.commit`, or a clean end of the ``with`` block), and
+        clears the monitors a killed run left. A location is opened for each write.
     increasing_column : str, optional
         A column whose values grow with insertion (a sequence, an insertion time).
         With it nothing is lost: the rows after the offset are read from the table
@@ -190,18 +192,23 @@ def monitor_kinetica(
 
     Examples
     --------
+    >>> import tempfile
     >>> from arrowtap.testing.kinetica import FakeKinetica
+    >>> ckpt = tempfile.mkdtemp() + "/monitor.sqlite"
     >>> with FakeKinetica() as fake:
     ...     _ = fake.create_table("t", [("id", "long"), ("x", "double")])
     ...     fake.insert("t", [{"id": 0, "x": 0.5}])
-    ...     with monitor_kinetica(fake.url, "t", increasing_column="id", stop_when_idle=0.5,
-    ...                           monitor_url=fake.monitor_url) as stream:
+    ...     with monitor_kinetica(fake.url, "t", increasing_column="id", checkpoint=ckpt,
+    ...                           stop_when_idle=0.5, monitor_url=fake.monitor_url) as stream:
     ...         fake.insert("t", [{"id": 1, "x": 1.5}, {"id": 2, "x": 2.5}])
-    ...         events = list(stream)
+    ...         events = list(stream)  # store them here; the block's end commits
+    ...     with monitor_kinetica(fake.url, "t", increasing_column="id", checkpoint=ckpt,
+    ...                           stop_when_idle=0.5, monitor_url=fake.monitor_url) as again:
+    ...         later = list(again)
     ...     fake.monitors
     {}
-    >>> [e.batch.column("id").to_pylist() for e in events]  # read, then not delivered again
-    [[0, 1, 2]]
+    >>> [e.batch.column("id").to_pylist() for e in events], later
+    ([[0, 1, 2]], [])
     """
     return open_stream(
         url,
@@ -224,97 +231,3 @@ def monitor_kinetica(
         },
         zmq_context=zmq_context,
     )
-
-
-def sync_kinetica_monitor(
-    url: str,
-    table: str,
-    *,
-    to: str | os.PathLike[str],
-    increasing_column: str,
-    tie_breaker: str | None = None,
-    checkpoint: str | os.PathLike[str] | None = None,
-    stop_when_idle: float | None = 60.0,
-    inactivity_timeout: float = 60.0,
-    monitor_url: str | None = None,
-    page_size: int = 50_000,
-    on_page: Callable[[Partition, Page], None] | None = None,
-    username: str | None = None,
-    password: str | None = None,
-    token: str | None = None,
-    client: httpx.Client | None = None,
-    retry: RetryPolicy | None = None,
-    zmq_context: zmq.Context[Any] | None = None,
-) -> SyncSummary:
-    """Copy the rows inserted into a Kinetica table into a Parquet dataset, exactly once.
-
-    Rows after the checkpointed offset are read from the table, then the table's
-    insert monitor is followed (rows it misses are read from the table); each page
-    is written durably before its offset is committed, so a run killed anywhere and
-    started again leaves every row in the dataset once. The ids of the server-side
-    monitor are kept in the checkpoint too, and a new run clears those a killed one
-    left. Parameters not listed are as in :func:`monitor_kinetica`.
-
-    Parameters
-    ----------
-    to : str or os.PathLike
-        The dataset directory.
-    increasing_column : str
-        A column whose values grow with insertion; its last value written is the offset.
-    checkpoint : str or os.PathLike, optional
-        The checkpoint file; default ``<to>/_checkpoint.sqlite``.
-    stop_when_idle : float, optional
-        Return after this many seconds without new rows; ``None``: follow until
-        the table is dropped.
-    on_page : callable, optional
-        Called with ``(partition, page)`` after each commit.
-
-    Returns
-    -------
-    SyncSummary
-        Rows, pages and bytes written in this run, and the time taken.
-
-    Raises
-    ------
-    ProtocolError
-        The table was altered (a dataset keeps one schema).
-
-    Examples
-    --------
-    >>> import tempfile, pyarrow.parquet as pq
-    >>> from arrowtap.testing.kinetica import FakeKinetica
-    >>> out = tempfile.mkdtemp()
-    >>> with FakeKinetica() as fake:
-    ...     _ = fake.create_table("t", [("id", "long"), ("x", "double")])
-    ...     fake.insert("t", [{"id": i, "x": i / 2} for i in range(5)])
-    ...     summary = sync_kinetica_monitor(fake.url, "t", to=out, increasing_column="id",
-    ...                                     stop_when_idle=0.5, monitor_url=fake.monitor_url)
-    >>> summary.rows, sorted(pq.read_table(out)["id"].to_pylist())
-    (5, [0, 1, 2, 3, 4])
-    """
-    target = Path(to)
-    sink = ParquetDatasetSink(target)
-    location = Path(checkpoint) if checkpoint is not None else target / "_checkpoint.sqlite"
-    name = f"{CHECKPOINT_NAME}:{redact(url)}"
-    with open_checkpoint(location, name) as store:
-        source = MonitorSource(
-            url,
-            table,
-            increasing_column,
-            tie_breaker=tie_breaker,
-            checkpoint=store,
-            stop_when_idle=stop_when_idle,
-            inactivity_timeout=inactivity_timeout,
-            monitor_url=monitor_url,
-            page_size=page_size,
-            username=username,
-            password=password,
-            token=token,
-            client=client,
-            retry=retry,
-            zmq_context=zmq_context,
-        )
-        with source:
-            source.schema  # noqa: B018 - checks the table and the columns before anything starts
-            plan = Plan(source, [source.partition()], name)
-            return sync(plan, sink, store, max_concurrency=1, on_page=on_page)

@@ -6,9 +6,11 @@ dataset exactly once: each page is the rows of one insert (or of one read of the
 table, for the rows the monitor missed), and its offset is the last value of the
 increasing column delivered, from which a new run back-fills before it follows the
 monitor again. The read ends after ``stop_when_idle`` seconds without rows, or when
-the table is dropped. The ids of the server-side monitors go to the checkpoint (section
-``<partition key>#monitors``) before they are created, so a run killed before it clears
-them has them cleared by the next.
+the table is dropped, or when :meth:`MonitorSource.interrupt` is called (a stopping
+sync). The ids of the server-side monitors go to the checkpoint (section
+``<partition key>#monitors``, through :func:`arrowtap.io.offsets.record`) before they
+are created, so a run killed before it clears them has them cleared by the next. The
+source holds the checkpoint's location, not a handle: it opens its own to record.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ import httpx
 import pyarrow as pa
 import zmq
 
-from arrowtap.checkpoint import Checkpoint
+from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.kinetica.monitor_state import (
+    CHECKPOINT_NAME,
     MonitorState,
     check_settings,
     monitor_key,
@@ -56,9 +59,11 @@ class MonitorSource(LazyClient):
         A column whose values grow with insertion; its last value delivered is the offset.
     tie_breaker : str, optional
         A unique column ordering the rows that share a value of ``increasing_column``.
-    checkpoint : Checkpoint, optional
-        Where the ids of the server-side monitors are recorded (the runner keeps
-        the offsets in the same checkpoint).
+    checkpoint : Checkpoint, str or os.PathLike, optional
+        Where the ids of the server-side monitors are recorded: the location of the
+        checkpoint the runner keeps the offsets in (or an open one).
+    checkpoint_name : str
+        The checkpoint's name at that location.
     stop_when_idle : float, optional
         End a read after this many seconds without rows; ``None``: never.
     inactivity_timeout, monitor_url, page_size, zmq_context
@@ -83,7 +88,8 @@ class MonitorSource(LazyClient):
     table: str
     increasing_column: str
     tie_breaker: str | None = None
-    checkpoint: Checkpoint | None = None
+    checkpoint: CheckpointLike | None = None
+    checkpoint_name: str = CHECKPOINT_NAME
     stop_when_idle: float | None = None
     inactivity_timeout: float = 60.0
     monitor_url: str | None = None
@@ -97,6 +103,8 @@ class MonitorSource(LazyClient):
     _kinetica: KineticaClient | None = field(default=None, init=False, repr=False)
     _schema: pa.Schema | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _streams: set[MonitorStream] = field(default_factory=set, init=False, repr=False)
+    _stopping: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.increasing_column, str):
@@ -139,7 +147,7 @@ class MonitorSource(LazyClient):
             events=("insert",),
             increasing_column=self.increasing_column,
             tie_breaker=self.tie_breaker,
-            state=MonitorState(self.checkpoint, partition.key, offsets=False),
+            state=MonitorState(self.checkpoint, self.checkpoint_name, partition.key, offsets=False),
             offset=offset,
             inactivity_timeout=self.inactivity_timeout,
             decode_failure_mode="abort",
@@ -147,6 +155,17 @@ class MonitorSource(LazyClient):
             page_size=self.page_size,
             context=self.zmq_context,
         )
+        with self._lock:
+            self._streams.add(stream)
+            if self._stopping:  # interrupted while the stream was being opened
+                stream.interrupt()
+        try:
+            yield from self._pages(stream, schema)
+        finally:
+            with self._lock:
+                self._streams.discard(stream)
+
+    def _pages(self, stream: MonitorStream, schema: pa.Schema) -> Iterator[Page]:
         with stream:
             for event in stream:
                 if isinstance(event, Inserted):
@@ -158,3 +177,22 @@ class MonitorSource(LazyClient):
                     )
                 elif isinstance(event, TableDropped):
                     return
+
+    def interrupt(self) -> None:
+        """End the reads in progress within a fraction of a second (from any thread).
+
+        A stopping sync runner calls it: a read that waits for rows would otherwise
+        never reach the next page, where the runner stops. Reads start again after
+        :meth:`close`.
+        """
+        with self._lock:
+            self._stopping = True
+            streams = list(self._streams)
+        for stream in streams:
+            stream.interrupt()
+
+    def close(self) -> None:
+        """Close the client; later reads are not interrupted."""
+        with self._lock:
+            self._stopping = False
+        super().close()

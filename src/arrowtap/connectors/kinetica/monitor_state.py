@@ -1,10 +1,11 @@
 """Where a Kinetica monitor stream keeps its state, and the checks of its settings.
 
 A stream's checkpoint holds two sections: the offset (the last value of the increasing
-column delivered) under the stream's key (:func:`monitor_key`: server, table, column),
-and the ids of its server-side monitors under ``<key>#monitors``, written before the
-monitors are created and emptied once they are cleared, so that a process killed in
-between has its monitors cleared by the next run.
+column delivered, as a partition state of :mod:`arrowtap.io.offsets`) under the
+stream's key (:func:`monitor_key`: server, table, column), and the ids of its
+server-side monitors under ``<key>#monitors``, written before the monitors are created
+and emptied once they are cleared, so that a process killed in between has its
+monitors cleared by the next run.
 """
 
 from __future__ import annotations
@@ -13,13 +14,23 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from arrowtap.checkpoint import Checkpoint
+from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import redact
 from arrowtap.connectors.kinetica.wire.client import SYSTEM
 from arrowtap.connectors.kinetica.wire.monitor import EVENTS
 from arrowtap.errors import InvalidArgumentError
+from arrowtap.io import offsets as ledger
 
-__all__ = ["DECODE_FAILURE_MODES", "MonitorState", "check_settings", "monitor_key"]
+__all__ = [
+    "CHECKPOINT_NAME",
+    "DECODE_FAILURE_MODES",
+    "MonitorState",
+    "check_settings",
+    "monitor_key",
+]
+
+CHECKPOINT_NAME = "kinetica-monitor"
+"""The checkpoint (at a location) of the monitor streams' and syncs' offsets."""
 
 DECODE_FAILURE_MODES = ("skip", "abort")
 """What to do with an insert message that does not decode: yield DecodeFailed, or raise."""
@@ -43,56 +54,67 @@ def monitor_key(url: str, table: str, increasing_column: str | None) -> str:
 class MonitorState:
     """Where a stream keeps its offset and the ids of its server-side monitors.
 
+    Every write goes through :mod:`arrowtap.io.offsets`: the offset as the state of the
+    stream's partition (``commit``), the monitor ids as a bookkeeping section
+    (``record``). The checkpoint is opened for each of them when given as a location
+    (so the state travels and holds no handle), used as it is when open.
+
     Parameters
     ----------
-    store : Checkpoint, optional
+    checkpoint : Checkpoint, str or os.PathLike, optional
         The checkpoint; ``None`` keeps nothing (a killed process leaks its monitors).
+    name : str
+        The checkpoint's name at that location.
     key : str
         The section of the offset; the monitor ids go in ``<key>#monitors``.
     offsets : bool
         Whether the stream commits offsets here (not when a sync runner does).
-    owns_store : bool
-        Whether :meth:`close` closes the checkpoint.
 
     Examples
     --------
-    >>> state = MonitorState(None, "k")
+    >>> import tempfile
+    >>> state = MonitorState(tempfile.mkdtemp() + "/o.db", "kinetica-monitor", "k")
+    >>> state.record(["m1"])
+    >>> state.commit({"value": 3}, 1)
     >>> state.offset(), state.monitors()
-    (None, [])
+    ({'value': 3}, ['m1'])
     """
 
     def __init__(
-        self, store: Checkpoint | None, key: str, *, offsets: bool = True, owns_store: bool = False
+        self, checkpoint: CheckpointLike | None, name: str, key: str, *, offsets: bool = True
     ) -> None:
-        self.store, self.key, self.offsets, self.owns_store = store, key, offsets, owns_store
+        self.checkpoint, self.name, self.key, self.offsets = checkpoint, name, key, offsets
+
+    def load(self) -> ledger.PartitionState:
+        """The committed state: the offset and the count of batches (empty: none)."""
+        if self.checkpoint is None or not self.offsets:
+            return ledger.PartitionState()
+        with ledger.opened(self.checkpoint, self.name) as store:
+            return ledger.load(store, self.key)
 
     def offset(self) -> Any:
         """The committed offset (``None``: none)."""
-        if self.store is None or not self.offsets:
-            return None
-        return self.store.read_json(self.key)
+        return self.load().offset
 
     def monitors(self) -> list[str]:
         """The monitor ids recorded by a previous run (not cleared by it)."""
-        if self.store is None:
+        if self.checkpoint is None:
             return []
-        ids = self.store.read_json(f"{self.key}#monitors", [])
+        with ledger.opened(self.checkpoint, self.name) as store:
+            ids = store.read_json(f"{self.key}#monitors", [])
         return [str(i) for i in ids] if isinstance(ids, list) else []
 
     def record(self, ids: Sequence[str]) -> None:
         """Record the ids of the live monitors (``[]``: none left)."""
-        if self.store is not None:
-            self.store.write_json({f"{self.key}#monitors": list(ids)})
+        if self.checkpoint is not None:
+            with ledger.opened(self.checkpoint, self.name) as store:
+                ledger.record(store, {f"{self.key}#monitors": list(ids)})
 
-    def commit(self, offset: Any) -> None:
-        """Record `offset` as delivered."""
-        if self.store is not None and self.offsets and offset is not None:
-            self.store.write_json({self.key: offset})
-
-    def close(self) -> None:
-        """Close the checkpoint if it was opened for the stream."""
-        if self.store is not None and self.owns_store:
-            self.store.close()
+    def commit(self, offset: Any, seq: int) -> None:
+        """Record `offset` as delivered, after `seq` batches in all."""
+        if self.checkpoint is not None and self.offsets and offset is not None:
+            with ledger.opened(self.checkpoint, self.name) as store:
+                ledger.commit(store, {self.key: ledger.PartitionState(offset, seq)})
 
 
 def check_settings(

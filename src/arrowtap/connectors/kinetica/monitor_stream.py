@@ -22,12 +22,17 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Generator, Iterator, Sequence
+from types import TracebackType
 from typing import Any
 
 import pyarrow as pa
 import zmq
 
-from arrowtap.connectors.kinetica.monitor_state import MonitorState, check_settings
+from arrowtap.connectors.kinetica.monitor_state import (
+    CHECKPOINT_NAME,
+    MonitorState,
+    check_settings,
+)
 from arrowtap.connectors.kinetica.wire import tables
 from arrowtap.connectors.kinetica.wire.client import SYSTEM, KineticaClient
 from arrowtap.connectors.kinetica.wire.codec import decode_list
@@ -61,14 +66,15 @@ class MonitorStream:
     """The events of a table's monitors; iterate it, close it (or use ``with``).
 
     The monitors are created and subscribed here, before the first event is asked
-    for. Closing clears them. With a `state` holding offsets, the offset after an
-    event is committed when the next event is asked for (or by :meth:`commit`).
-    Not thread-safe: one thread iterates (another may call :meth:`interrupt`).
+    for. Closing clears them. With a `state` holding offsets, nothing is committed
+    until :meth:`commit` says the events handed out so far are stored (or a ``with``
+    block ends without an exception). Not thread-safe: one thread iterates (another
+    may call :meth:`interrupt`).
 
     Parameters are those of :func:`arrowtap.monitor_kinetica`, with `client` a
     :class:`KineticaClient` (closed with the stream when `owns_client`), `offset`
-    where to resume, and `raw` to also yield the frames of each insert message
-    (:class:`~.follow.InsertedRaw`) before its rows.
+    where to resume (after `seq` batches committed), and `raw` to also yield the
+    frames of each insert message (:class:`~.follow.InsertedRaw`) before its rows.
     """
 
     def __init__(
@@ -82,6 +88,7 @@ class MonitorStream:
         tie_breaker: str | None = None,
         state: MonitorState | None = None,
         offset: Any = None,
+        seq: int = 0,
         inactivity_timeout: float = 60.0,
         decode_failure_mode: str = "skip",
         stop_when_idle: float | None = None,
@@ -92,7 +99,7 @@ class MonitorStream:
     ) -> None:
         events = check_settings(events, inactivity_timeout, decode_failure_mode, stop_when_idle)
         self.client, self.table = client, table
-        self.state = state or MonitorState(None, table)
+        self.state = state or MonitorState(None, CHECKPOINT_NAME, table)
         self.raw, self.page_size = raw, page_size
         self.inactivity_timeout, self.stop_when_idle = inactivity_timeout, stop_when_idle
         self.decode_failure_mode = decode_failure_mode
@@ -112,10 +119,10 @@ class MonitorStream:
             if self.order is not None:
                 self.order.check(offset)
             self.offset = self._committed = offset
+            self._seq = seq
             self.connection = MonitorConnection(client, table, events, monitor_url, context=context)
             self.connection.open(self.state.record, self.state.monitors())
         except BaseException:
-            self.state.close()
             if owns_client:
                 client.close()
             raise
@@ -143,18 +150,21 @@ class MonitorStream:
     def __next__(self) -> MonitorEvent:
         if self._closed:
             raise StopIteration
-        self.commit()
         try:
             event, self.offset = next(self._events)
         except BaseException:
             self.close()
             raise
+        self._seq += isinstance(event, Inserted)
         return event
 
     def commit(self) -> None:
-        """Mark the events handed out so far as delivered (commit their offset)."""
+        """Record the events handed out so far as stored: a new stream resumes after them.
+
+        Works after the stream ended or was closed too (the checkpoint is opened for it).
+        """
         if self.offset != self._committed:
-            self.state.commit(self.offset)
+            self.state.commit(self.offset, self._seq)
             self._committed = self.offset
 
     def interrupt(self) -> None:
@@ -170,15 +180,23 @@ class MonitorStream:
             self._events.close()
             self.connection.close(self.state.record)
         finally:
-            self.state.close()
             if self._owns_client:
                 self.client.close()
 
     def __enter__(self) -> MonitorStream:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                self.commit()  # a block that ran to its end stored what it was handed
+        finally:
+            self.close()
 
     # -- the logic ---------------------------------------------------------------------
 

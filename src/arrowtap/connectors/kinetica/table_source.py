@@ -206,6 +206,21 @@ class TableSource(LazyClient):
             self._partition(where, column, bounds[i], bounds[i + 1], i == n - 1) for i in range(n)
         ]
 
+    def open_range_partitions(
+        self, column: str, cuts: Sequence[Any], where: str | None = None
+    ) -> list[TablePartition]:
+        """Partitions ``(-inf, cuts[0])``, ``[cuts[0], cuts[1])``, ... ``[cuts[-1], +inf)``.
+
+        Every non-null value of `column` lies in exactly one, now and after later
+        inserts (new, larger values land in the last); `cuts` are wire values, ascending.
+        """
+        ordered_column(self.ktype, column, "partition column")
+        edges = [None, *cuts, None]
+        return [
+            self._partition(where, column, edges[i], edges[i + 1], False)
+            for i in range(len(edges) - 1)
+        ]
+
     def column_range(self, column: str, where: str | None = None) -> tuple[Any, Any] | None:
         """The smallest and largest wire value of `column` (``None`` if no row has one)."""
         col = ordered_column(self.ktype, column, "partition column")

@@ -9,7 +9,7 @@ import httpx
 import pandas as pd
 
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.pvarchiver.admin_write import ServerId, write_archive_channels
+from arrowtap.connectors.pvarchiver.admin_write import ServerId
 from arrowtap.connectors.pvarchiver.wire import admin, admin_endpoints, admin_tables
 from arrowtap.errors import InvalidArgumentError
 from arrowtap.io.frames import to_pandas
@@ -18,63 +18,8 @@ __all__ = [
     "export_archive_config",
     "import_archive_config",
     "read_archive_channel",
-    "read_archive_channels",
-    "read_archive_cluster_status",
     "read_archive_server_status",
-    "write_archive_channels",
 ]
-
-
-def read_archive_channels(
-    url: str,
-    server_id: ServerId | None = None,
-    *,
-    client: httpx.Client | None = None,
-    retry: RetryPolicy | None = None,
-) -> pd.DataFrame:
-    """Read the archiver's channel configurations: of the whole cluster, or of one server.
-
-    Parameters
-    ----------
-    url : str
-        The administrative API, e.g. ``http://archiver:4812``.
-    server_id : str or uuid.UUID, optional
-        A server of the cluster: its channels with their full configuration and
-        status. Default: every channel of the cluster, in summary.
-    client : httpx.Client, optional
-        Your own client (not closed); reads send no credentials, even if it has some.
-    retry : RetryPolicy, optional
-        Retry budget and backoff.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per channel, sorted by name. For the cluster: ``channel``,
-        ``server_id``, ``server_name``, ``control_system_type``,
-        ``control_system_name``, ``decimation_levels`` (list of seconds, 0 =
-        raw), ``channel_data_id``. For one server, the columns of
-        :func:`read_archive_channel` (``server_name`` null: the server does not send
-        it there); ``attrs["status_available"]`` tells whether the status
-        columns could be filled (the server is online).
-
-    Examples
-    --------
-    >>> from arrowtap.testing.pvarchiver import FakeArchiver
-    >>> with FakeArchiver(admin=True) as fake:
-    ...     cluster = read_archive_channels(fake.admin_url)
-    ...     mine = read_archive_channels(fake.admin_url, fake.server_id)
-    >>> "root:ai1" in set(cluster["channel"]), str(mine["total_samples_written"].dtype)
-    (True, 'Int64')
-    """
-    with admin.open_admin_session(url, client, retry) as session:
-        if server_id is None:
-            items, _ = admin_endpoints.list_channels(session)
-            return to_pandas(admin_tables.channel_table(items))
-        sid = admin.server_id_str(server_id)
-        items, available = admin_endpoints.list_channels(session, sid)
-        frame = to_pandas(admin_tables.channel_detail_table(items, sid))
-        frame.attrs["status_available"] = available
-        return frame
 
 
 def read_archive_channel(
@@ -90,7 +35,7 @@ def read_archive_channel(
     Parameters
     ----------
     url, client, retry
-        As in :func:`read_archive_channels`.
+        As in :func:`arrowtap.read_archive_channels`.
     name : str
         The exact channel name.
     server_id : str or uuid.UUID, optional
@@ -124,30 +69,6 @@ def read_archive_channel(
     with admin.open_admin_session(url, client, retry) as session:
         item = admin_endpoints.get_channel(session, name, sid)
     return to_pandas(admin_tables.channel_detail_table([item]))
-
-
-def read_archive_cluster_status(
-    url: str, *, client: httpx.Client | None = None, retry: RetryPolicy | None = None
-) -> pd.DataFrame:
-    """Read the status of every server of the cluster.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``server_id``, ``server_name``, ``online``, ``last_online_time``
-        (``datetime64[ms, UTC]``).
-
-    Examples
-    --------
-    >>> from arrowtap.testing.pvarchiver import FakeArchiver
-    >>> with FakeArchiver(admin=True) as fake:
-    ...     df = read_archive_cluster_status(fake.admin_url)
-    >>> df["online"].tolist(), str(df["last_online_time"].dtype)
-    ([True, False], 'datetime64[ms, UTC]')
-    """
-    with admin.open_admin_session(url, client, retry) as session:
-        servers = admin_endpoints.get_cluster_status(session)
-    return to_pandas(admin_tables.cluster_status_table(servers))
 
 
 def read_archive_server_status(
@@ -191,7 +112,7 @@ def export_archive_config(
     Parameters
     ----------
     url, client, retry
-        As in :func:`read_archive_channels`.
+        As in :func:`arrowtap.read_archive_channels`.
     server_id : str or uuid.UUID
         The server whose configuration is exported.
     path : str or os.PathLike, optional
@@ -264,7 +185,7 @@ def import_archive_config(
         remove the server's channels missing from the file. Without ``add``,
         only existing channels are updated (new ones fail), and vice versa.
     client, retry
-        As in :func:`read_archive_channels`; a sent import is never retried.
+        As in :func:`arrowtap.read_archive_channels`; a sent import is never retried.
 
     Returns
     -------

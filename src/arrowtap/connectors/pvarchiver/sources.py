@@ -34,7 +34,9 @@ SOURCES = [
         read=f"{_ADMIN}:read_archive_channels",
         scan=f"{_ADMIN}:scan_archive_channels",
         sync=f"{_ADMIN}:sync_archive_channels",
-        schema_ref="arrowtap.connectors.pvarchiver.wire.admin_tables:CHANNEL_SCHEMA",
+        follow=True,  # a snapshot every ``every`` seconds
+        # No schema_ref: it depends on the arguments (CHANNEL_SCHEMA for the cluster,
+        # CHANNEL_DETAIL_SCHEMA for one server's channels).
     ),
     SourceInfo(
         "archive_cluster_status",
@@ -45,6 +47,7 @@ SOURCES = [
         read=f"{_ADMIN}:read_archive_cluster_status",
         scan=f"{_ADMIN}:scan_archive_cluster_status",
         sync=f"{_ADMIN}:sync_archive_cluster_status",
+        follow=True,  # a snapshot every ``every`` seconds
         schema_ref="arrowtap.connectors.pvarchiver.wire.admin_tables:CLUSTER_STATUS_SCHEMA",
     ),
 ]

@@ -144,6 +144,8 @@ def show_table(fake: FakeKinetica, req: Request) -> Response:
 def clear_table(fake: FakeKinetica, req: Request) -> Response:
     """Drop a table and its monitors."""
     name = req["table_name"]
+    if fake.store.results.pop(name, None) is not None:
+        return {"table_name": name}  # a paging table of a SQL result
     if fake.store.find_table(name) is None:
         if flag(req["options"], "no_error_if_not_exists"):
             return {"table_name": name}

@@ -2,10 +2,13 @@
 
 ::
 
-    SELECT * | item [, item ...] FROM table
+    SELECT * | item [, item ...] FROM table | (select) [[AS] alias]
         [WHERE expr] [ORDER BY col [ASC|DESC] [, ...]] [LIMIT n [OFFSET m]]
     item   := column [[AS] alias] | COUNT(*) [[AS] alias]
     DELETE FROM table [WHERE expr]
+
+A subquery in ``FROM`` (a derived table, as Kinetica's SQL allows) is a ``SELECT`` of
+the subset; the outer statement sees its result columns by their headers.
 
 Keywords are case-insensitive; identifiers may be ``"quoted"``; ``expr`` is the
 language of :mod:`.expr`. A trailing ``;`` is allowed. Anything else is refused with an
@@ -25,7 +28,10 @@ _CLAUSES = ("select", "from", "where", "order", "limit", "offset")
 
 @dataclass(frozen=True)
 class Select:
-    """A parsed ``SELECT``: items are (column or ``None`` for ``COUNT(*)``, header)."""
+    """A parsed ``SELECT``: items are (column or ``None`` for ``COUNT(*)``, header).
+
+    ``subquery`` is the ``SELECT`` in ``FROM`` (``table`` is then its alias, or ``""``).
+    """
 
     table: str
     items: tuple[tuple[str | None, str], ...] | None  # None: *
@@ -33,6 +39,7 @@ class Select:
     order_by: tuple[tuple[str, bool], ...]
     limit: int | None
     offset: int
+    subquery: Select | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,29 @@ def _int(tokens: list[tuple[str, str]], what: str, statement: str) -> int:
     return int(tokens[0][1])
 
 
+def _source(tokens: list[tuple[str, str]], statement: str) -> tuple[str, Select | None]:
+    """The ``FROM`` clause: a table name, or a parenthesised subquery and its alias."""
+    if len(tokens) == 1 and tokens[0][0] in ("id", "dq"):
+        return _ident(*tokens[0]), None
+    if not tokens or tokens[0] != ("op", "("):
+        raise ExpressionError(f"unsupported FROM clause {_text(tokens)!r} in {statement!r}")
+    depth, end = 0, -1
+    for i, (kind, text) in enumerate(tokens):
+        depth += (text == "(") - (text == ")") if kind == "op" else 0
+        if depth == 0:
+            end = i
+            break
+    inner = parse_sql(_text(tokens[1:end])) if end > 1 else None
+    if not isinstance(inner, Select):
+        raise ExpressionError(f"a subquery in FROM must be a SELECT in {statement!r}")
+    rest = tokens[end + 1 :]
+    if rest and rest[0][1].lower() == "as":
+        rest = rest[1:] or [("op", "AS")]  # AS without an alias
+    if len(rest) > 1 or (rest and rest[0][0] not in ("id", "dq")):
+        raise ExpressionError(f"unsupported FROM clause {_text(tokens)!r} in {statement!r}")
+    return (_ident(*rest[0]) if rest else ""), inner
+
+
 def parse_sql(statement: str) -> Select | Delete:
     """Parse a statement of the subset.
 
@@ -130,6 +160,9 @@ def parse_sql(statement: str) -> Select | Delete:
     ('t', (('x', 'x'), ('s', 'y')), 'x > 1', (('x', True),), 5)
     >>> parse_sql("delete from t")
     Delete(table='t', where='')
+    >>> outer = parse_sql("SELECT * FROM (SELECT x FROM t) AS q WHERE x >= 2")
+    >>> outer.table, outer.subquery.items, outer.where
+    ('q', (('x', 'x'),), 'x >= 2')
     """
     text = statement.strip().rstrip(";")
     tokens = tokenize(text)
@@ -139,9 +172,9 @@ def parse_sql(statement: str) -> Select | Delete:
             raise ExpressionError(f"unsupported DELETE statement {statement!r}")
         return Delete(_ident(*rest["from"][0]), _text(rest.get("where", [])))
     clauses = _split(tokens, statement)
-    table = clauses.get("from", [])
-    if "select" not in clauses or len(table) != 1 or table[0][0] not in ("id", "dq"):
+    if "select" not in clauses or not clauses.get("from"):
         raise ExpressionError(f"unsupported SQL statement {statement!r}")
+    table, subquery = _source(clauses["from"], statement)
     order: list[tuple[str, bool]] = []
     for part in _text(clauses.get("order", [])).split(","):
         words = part.split()
@@ -152,10 +185,11 @@ def parse_sql(statement: str) -> Select | Delete:
         name = words[0][1:-1] if words[0].startswith('"') else words[0]
         order.append((name, len(words) == 2 and words[1].lower() == "desc"))
     return Select(
-        table=_ident(*table[0]),
+        table=table,
         items=_items(clauses["select"], statement),
         where=_text(clauses.get("where", [])),
         order_by=tuple(order),
         limit=_int(clauses["limit"], "LIMIT", statement) if "limit" in clauses else None,
         offset=_int(clauses["offset"], "OFFSET", statement) if "offset" in clauses else 0,
+        subquery=subquery,
     )

@@ -14,6 +14,7 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from arrowtap.connectors.kinetica.wire.types import KineticaType, format_type, parse_type
 from arrowtap.testing.kinetica.table import Table
@@ -100,6 +101,9 @@ class Store:
         self.lock = threading.RLock()
         self.types: dict[str, TypeEntry] = {}
         self.tables: dict[str, Table] = {}
+        # SQL results kept in paging tables by name (``/execute/sql`` option
+        # ``paging_table``) until ``/clear/table`` drops them.
+        self.results: dict[str, Any] = {}
 
     def add_type(self, definition: str, properties: dict[str, list[str]], label: str) -> TypeEntry:
         """Register a type (``/create/type``); raises :class:`KineticaFault` if invalid."""

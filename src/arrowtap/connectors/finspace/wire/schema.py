@@ -30,10 +30,16 @@ from arrowtap.connectors.finspace.wire.model import SYSTEM, listing, shape
 from arrowtap.errors import DecodeError
 
 __all__ = [
+    "CHANGESETS_SCHEMA",
+    "CLUSTERS_SCHEMA",
+    "CLUSTER_NODES_SCHEMA",
+    "DATABASES_SCHEMA",
+    "ENVIRONMENTS_SCHEMA",
     "TIMESTAMP",
     "arrow_type",
     "decode_items",
     "enum_array",
+    "enum_values",
     "epoch_ns",
     "listing_schema",
 ]
@@ -94,6 +100,34 @@ def listing_schema(operation: str) -> pa.Schema:
     return pa.schema(
         [pa.field(name, arrow_type(m["shape"], top=True)) for name, m in members.items()]
     )
+
+
+def enum_values(operation: str) -> dict[str, tuple[str, ...]]:
+    """The values the model allows for each enum column of listing ``operation``.
+
+    Examples
+    --------
+    >>> enum_values("ListKxClusterNodes")
+    {'status': ('RUNNING', 'PROVISIONING')}
+    """
+    members = shape(listing(operation).item_shape)["members"]
+    return {
+        field.name: tuple(shape(members[field.name]["shape"])["enum"])
+        for field in listing_schema(operation)
+        if pa.types.is_dictionary(field.type)
+    }
+
+
+ENVIRONMENTS_SCHEMA = listing_schema("ListKxEnvironments")
+"""The columns of ``read_finspace_environments``: the model's ``KxEnvironment``."""
+CLUSTERS_SCHEMA = listing_schema("ListKxClusters")
+"""The columns of ``read_finspace_clusters``: the model's ``KxCluster``."""
+DATABASES_SCHEMA = listing_schema("ListKxDatabases")
+"""The columns of ``read_finspace_databases``: the model's ``KxDatabaseListEntry``."""
+CHANGESETS_SCHEMA = listing_schema("ListKxChangesets")
+"""The columns of ``read_finspace_changesets``: the model's ``KxChangesetListEntry``."""
+CLUSTER_NODES_SCHEMA = listing_schema("ListKxClusterNodes")
+"""The columns of ``read_finspace_cluster_nodes``: the model's ``KxNode``."""
 
 
 def epoch_ns(value: object) -> int:

@@ -27,7 +27,13 @@ from arrowtap.errors import (
     UnavailableError,
 )
 
-__all__ = ["SYSTEM", "HarperDBClient", "NotSupportedError", "PartialOperationError"]
+__all__ = [
+    "SYSTEM",
+    "HarperDBClient",
+    "NotSupportedError",
+    "PartialOperationError",
+    "operation_url",
+]
 
 SYSTEM = "HarperDB"
 # "Table 'db.t' does not exist", "database 'x' does not exist", "nosuch does not exist"
@@ -68,7 +74,16 @@ class PartialOperationError(ServerError):
         self.reason = reason
 
 
-def _operation_url(url: str) -> tuple[str, str | None, str | None]:
+def operation_url(url: str) -> tuple[str, str | None, str | None]:
+    """The operations API URL without credentials, and the user name and password it held.
+
+    Checks ``url`` without building a client (plans name a node before reading it).
+
+    Examples
+    --------
+    >>> operation_url("http://admin:secret@127.0.0.1:9925")
+    ('http://127.0.0.1:9925/', 'admin', 'secret')
+    """
     if not isinstance(url, str):
         raise InvalidArgumentError(f"{SYSTEM}: url must be a str, got {type(url).__name__}")
     try:
@@ -124,7 +139,7 @@ class HarperDBClient:
         client: httpx.Client | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        self.url, url_user, url_password = _operation_url(url)
+        self.url, url_user, url_password = operation_url(url)
         self.username = username if username is not None else url_user
         password = password if password is not None else url_password
         self._auth = httpx.BasicAuth(self.username or "", password or "") if self.username else None

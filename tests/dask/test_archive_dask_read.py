@@ -6,7 +6,7 @@ import pytest
 import arrowtap
 import arrowtap.dask
 
-from .conftest import END
+END = 2**62
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,154 @@
+"""``arrowtap sync <source>`` and ``arrowtap read <source>``: one command per source, made alike.
+
+Each command is made, when it is asked for, from the signature of the source's
+``sync_<source>`` or ``scan_<source>`` (:mod:`arrowtap.cli.params`), so every
+source has the same vocabulary on the command line as in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from arrowtap.cli.params import params_of
+from arrowtap.cli.running import file_format, run_read, run_sync
+from arrowtap.io.registry import SourceInfo
+
+__all__ = ["SourceCommands"]
+
+
+def _expand_channels(kwargs: dict[str, Any]) -> None:
+    """``--channels`` of the archive are globs: each must match, as the user meant it to."""
+    from arrowtap.connectors.pvarchiver.samples import find_archive_channels
+
+    globs = kwargs.get("channels") or []
+    names: list[str] = []
+    for glob in globs:
+        found = find_archive_channels(kwargs["url"], glob)
+        if not found:
+            raise click.BadParameter(f"{glob!r} matches no channel", param_hint="--channels")
+        names.extend(found)
+    # One glob stays a glob, so that a following sync finds channels added later.
+    kwargs["channels"] = globs[0] if len(globs) == 1 else list(dict.fromkeys(names))
+
+
+_HOOKS: dict[str, Callable[[dict[str, Any]], None]] = {"archive_samples": _expand_channels}
+"""Per source, what turns command-line values into the function's arguments."""
+
+
+class SourceCommands(click.Group):
+    """A group whose commands are the sources offering ``kind`` (``sync`` or ``read``)."""
+
+    def __init__(self, kind: str, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.kind = kind
+
+    def _sources(self) -> list[SourceInfo]:
+        from arrowtap.catalog import sources
+
+        entry = "sync" if self.kind == "sync" else "scan"
+        return [info for info in sources() if getattr(info, entry) is not None]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The command-line names of the sources (listing them imports no connector)."""
+        return [info.cli_name for info in self._sources()]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the sources from the registry (without importing any connector)."""
+        rows = [(info.cli_name, info.description) for info in self._sources()]
+        with formatter.section("Sources"):
+            formatter.write_dl(rows)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command of one source, made from its function's signature now."""
+        for info in self._sources():
+            if cmd_name in (info.cli_name, info.name, *info.cli_aliases):
+                return _sync_command(info) if self.kind == "sync" else _read_command(info)
+        return None
+
+
+def _values(info: SourceInfo, function: Callable[..., Any], values: dict[str, Any]) -> Any:
+    kwargs = {p.name: p.convert(values.pop(p.name)) for p in params_of(function)}
+    hook = _HOOKS.get(info.name)
+    if hook is not None:
+        hook(kwargs)
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+def _sync_command(info: SourceInfo) -> click.Command:
+    function = info.entry_point("sync")
+    params = [p.param for p in params_of(function)]
+    params.append(
+        click.Option(
+            ["--checkpoint"],
+            default=None,
+            help="Where offsets are kept: an SQLite file or a harperdb+http(s):// URL "
+            "(default: <to>/_checkpoint.sqlite).",
+        )
+    )
+
+    @click.pass_context
+    def callback(ctx: click.Context, /, **values: Any) -> None:
+        checkpoint = values.pop("checkpoint")
+        kwargs = _values(info, function, values)
+        if checkpoint is not None:
+            kwargs["checkpoint"] = checkpoint
+        ctx.exit(run_sync("sync", lambda progress: function(**kwargs, on_page=progress)))
+
+    return click.Command(
+        info.cli_name,
+        callback=callback,
+        params=params,
+        help=f"Sync {info.description} into a Parquet dataset, exactly once.",
+        short_help=info.description,
+    )
+
+
+def _read_command(info: SourceInfo) -> click.Command:
+    function = info.entry_point("scan")
+    params = [p.param for p in params_of(function)]
+    params.append(
+        click.Option(
+            ["--to", "to_file"],
+            required=True,
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="The file to write: .parquet, .arrow (.feather, .ipc) or .csv.",
+        )
+    )
+    incremental = not info.snapshot and "checkpoint" in _parameters(function)
+    if incremental:
+        params.append(
+            click.Option(
+                ["--checkpoint"],
+                default=None,
+                help="Read only what is new since the last read with this checkpoint, "
+                "committed once the file is written.",
+            )
+        )
+
+    @click.pass_context
+    def callback(ctx: click.Context, /, **values: Any) -> None:
+        to: Path = values.pop("to_file")
+        file_format(to)
+        checkpoint = values.pop("checkpoint", None)
+        kwargs = _values(info, function, values)
+        if checkpoint is not None:
+            kwargs["checkpoint"] = checkpoint
+        ctx.exit(run_read("read", lambda: function(**kwargs), to))
+
+    return click.Command(
+        info.cli_name,
+        callback=callback,
+        params=params,
+        help=f"Read {info.description} into a file.",
+        short_help=info.description,
+    )
+
+
+def _parameters(function: Callable[..., Any]) -> set[str]:
+    import inspect
+
+    return set(inspect.signature(function).parameters)
