@@ -13,13 +13,18 @@ import distributed
 
 @contextmanager
 def local_cluster(env: Mapping[str, str] | None = None) -> Iterator[distributed.LocalCluster]:
-    """Two single-thread worker processes; no dashboard (no fixed port)."""
+    """Two single-thread worker processes; every port a free one.
+
+    The scheduler's HTTP server runs even without a dashboard: it listens on a
+    free port too, not on 8787 (a busy 8787 gives a warning, an error here).
+    """
     with distributed.LocalCluster(
         n_workers=2,
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         env=dict(env or {}),
     ) as cluster:
         yield cluster

@@ -6,6 +6,8 @@ import pytest
 import arrowtap
 import arrowtap.dask
 
+from .cluster import local_cluster
+
 END = 2**62
 
 pytestmark = pytest.mark.slow
@@ -21,9 +23,7 @@ def test_dask_on_two_worker_processes_equals_pandas(fake_archiver) -> None:  # t
     assert ddf.known_divisions
     assert ddf.divisions[0] == pd.Timestamp(lo, tz="UTC")
     with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
+        local_cluster() as cluster,
         distributed.Client(cluster) as client,
     ):
         got = client.compute(ddf).result()

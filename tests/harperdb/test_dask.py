@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -15,9 +17,10 @@ import arrowtap as hdb
 from arrowtap.checkpoint import open_checkpoint
 from arrowtap.connectors.harperdb.dask import read_harperdb, sync_harperdb
 from arrowtap.connectors.harperdb.table import CHECKPOINT_NAME
+from arrowtap.connectors.harperdb.table_source import is_complete
 from arrowtap.errors import CheckpointError, InvalidArgumentError
 from arrowtap.io import offsets
-from arrowtap.io.sink import partition_dirname
+from arrowtap.io.sink import ParquetDatasetSink, partition_dirname
 from arrowtap.testing.harperdb import HarperDBServer
 
 from .test_read import upsert
@@ -141,7 +144,33 @@ def test_a_dask_sync_keeps_its_ranges_and_new_rows_land_in_the_last(
     assert written_ids(to) == sorted([*range(21), 2, 100])
     with open_checkpoint(to / "_checkpoint.sqlite", CHECKPOINT_NAME) as store:
         assert store.read_json(section) == plan
-        assert all(offsets.load(store, key).seq > 0 for key in keys)
+        states = {key: offsets.load(store, key) for key in keys}
+    # Every page written is committed; a range the upserts' times left empty has neither.
+    sink = ParquetDatasetSink(to)
+    assert {k: s.seq for k, s in states.items()} == {k: len(sink.pages(k)) for k in keys}
+    assert states[keys[0]].seq > 0, "the first range holds the earliest rows"
+    # The closed ranges read to their end say so; the last, open one never does.
+    done = [is_complete(states[k].offset) for k in keys]
+    assert done == [states[k].seq > 0 for k in keys[:2]] + [False]
+
+    bodies: list[dict[str, Any]] = []
+
+    def keep(request: httpx.Request) -> None:
+        bodies.append(json.loads(request.content))
+
+    with httpx.Client(event_hooks={"request": [keep]}) as client:
+        assert sync_harperdb(*args, to=to, client=client, **creds).rows == 0
+    assert asked_ranges(bodies, plan["bounds"]) == {i for i in range(3) if not done[i]}
+
+
+def asked_ranges(bodies: list[dict[str, Any]], bounds: list[float]) -> set[int]:
+    """The ranges whose rows a sync asked for: by the lower end of each search's range."""
+    asked = set()
+    for body in bodies:
+        for condition in body.get("conditions", []):
+            if condition["search_type"] == "between":
+                asked.add(bisect.bisect_right(bounds, condition["search_value"][0]) - 1)
+    return asked
 
 
 def test_an_empty_table_is_cut_when_it_has_rows(

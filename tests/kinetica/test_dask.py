@@ -13,7 +13,7 @@ from arrowtap.connectors.kinetica.dask import read_kinetica, read_kinetica_sql, 
 from arrowtap.connectors.kinetica.sql import read_kinetica_sql as read_sql_frame
 from arrowtap.connectors.kinetica.table import read_kinetica as read_frame
 from arrowtap.errors import CheckpointError, InvalidArgumentError, InvalidTypeError, NotFoundError
-from arrowtap.io.offsets import record
+from arrowtap.io.offsets import load, record
 from arrowtap.testing.kinetica import FakeKinetica
 
 # -- reads of a table -------------------------------------------------------------------
@@ -213,3 +213,40 @@ def test_dask_sync_arguments(people: FakeKinetica, tmp_path: Path) -> None:
     with pytest.raises(InvalidTypeError, match="to must be a directory path"):
         sync_kinetica(people.url, "people", to=3, increasing_column="id")  # type: ignore[arg-type]
     assert sum(people.requests.values()) == before
+
+
+def test_a_rerun_asks_only_the_open_last_range(people: FakeKinetica, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = sync_kinetica(
+        people.url, "people", to=out, increasing_column="id", npartitions=3, page_size=4
+    )
+    keys = [p.key for p in first.partitions]
+    with open_checkpoint(out / "_checkpoint.sqlite", "kinetica") as store:
+        ends = [load(store, key).offset for key in keys]
+    # The closed ranges, read to their end, say so; the open one only where it got to.
+    assert ends == [{"value": 7, "complete": True}, {"value": 15, "complete": True}, {"value": 24}]
+    mark = len(people.reads)
+    again = sync_kinetica(people.url, "people", to=out, increasing_column="id", npartitions=3)
+    assert [r.expression for r in people.reads[mark:]] == ["(id >= 16) and (id > 24)"]
+    assert (again.rows, again.pages) == (0, 0)
+
+
+def test_the_ranges_of_a_float_column_keep_their_keys_from_run_to_run(
+    fake: FakeKinetica, tmp_path: Path
+) -> None:
+    fake.create_table("t", [("x", "double"), ("k", "int")])
+    fake.insert("t", [{"x": i / 7, "k": i} for i in range(20)])
+    out = tmp_path / "out"
+    first = sync_kinetica(fake.url, "t", to=out, increasing_column="x", npartitions=3)
+    with open_checkpoint(out / "_checkpoint.sqlite", "kinetica") as store:
+        (plan_key,) = [k for k in store.keys() if k.endswith("#plan")]
+        cuts = store.read_json(plan_key)["cuts"]
+    # Cuts of thirds, kept as JSON in the checkpoint and read back as the same floats.
+    assert len(cuts) == 2
+    assert all(cut != round(cut) for cut in cuts)
+    assert first.partitions[1].key.endswith(f"x=[{cuts[0]!r},{cuts[1]!r})")
+    fake.insert("t", [{"x": 3.0, "k": 20}])
+    second = sync_kinetica(fake.url, "t", to=out, increasing_column="x", npartitions=3)
+    assert [p.key for p in second.partitions] == [p.key for p in first.partitions]
+    assert [p.rows for p in second.partitions] == [0, 0, 1]
+    assert sorted(pq.read_table(out)["k"].to_pylist()) == list(range(21))

@@ -150,3 +150,89 @@ def test_key_order_checks_what_the_server_returns() -> None:
     assert order.advance(page, offset) == {"value": 3, "ties": ["c", "d"]}
     assert order.advance(page.slice(0, 2), offset) == {"value": 2, "ties": ["a", "b"]}
     assert order.expression(offset) == "n >= 2"
+
+
+# -- closed ranges end for good -----------------------------------------------------------
+
+
+def _gets(fake: FakeKinetica) -> int:
+    return fake.requests["/get/records"]
+
+
+def test_a_closed_range_read_to_its_end_is_complete_and_never_asked_again(
+    table: FakeKinetica,
+) -> None:
+    with TableSource(table.url, "events", increasing_column="seq", page_size=2) as source:
+        first, middle, last = source.open_range_partitions("seq", [3, 6])
+        pages = {p.key: list(source.read(p)) for p in (first, middle, last)}
+        assert [p.offset for p in pages[first.key]] == [
+            {"value": 1},
+            {"value": 2, "complete": True},
+        ]
+        # Three rows, pages of two: the server ends the range on the second page.
+        assert [p.offset for p in pages[middle.key]] == [
+            {"value": 4},
+            {"value": 5, "complete": True},
+        ]
+        assert [p.offset for p in pages[last.key]] == [{"value": 7}, {"value": 8}]  # open: grows
+        events(table, [(9, 9000)])
+        before = _gets(table)
+        assert list(source.read(middle, pages[middle.key][-1].offset)) == []
+        assert _gets(table) == before  # no request
+        rest = list(source.read(last, pages[last.key][-1].offset))
+        assert [p.batch.column("seq").to_pylist() for p in rest] == [[9]]
+        assert rest[-1].offset == {"value": 9}
+
+
+def test_the_end_of_a_closed_range_is_a_page_even_without_rows(table: FakeKinetica) -> None:
+    with TableSource(table.url, "events", increasing_column="seq", page_size=3) as source:
+        empty, middle, _ = source.open_range_partitions("seq", [-5, 3])
+        (page,) = source.read(empty)  # a range without rows: its end is all there is
+        assert (page.batch.num_rows, page.offset) == (0, {"complete": True})
+        assert page.batch.schema == source.schema
+        before = _gets(table)
+        assert list(source.read(empty, page.offset)) == []
+        assert _gets(table) == before
+        # Three rows in a page of three: the server says no more on the page itself.
+        (whole,) = source.read(middle)
+        assert (whole.batch.num_rows, whole.offset) == (3, {"value": 2, "complete": True})
+        # An offset at the range's end that does not say so (a page the server had
+        # not ended): one request, then an empty page that does.
+        (end,) = source.read(middle, {"value": 2})
+        assert (end.batch.num_rows, end.offset) == (0, {"value": 2, "complete": True})
+
+
+def test_ties_are_kept_in_a_complete_offset(table: FakeKinetica) -> None:
+    with TableSource(
+        table.url, "events", increasing_column="ts", tie_breaker="seq", page_size=4
+    ) as source:
+        first, _ = source.open_range_partitions("ts", [2000])
+        pages = list(source.read(first))
+        last = pages[-1].offset
+        assert (last["value"], sorted(last["ties"]), last["complete"]) == (1000, [3, 4, 5], True)
+        assert sum(p.batch.num_rows for p in pages) == 6
+        assert list(source.read(first, pages[-1].offset)) == []
+
+
+def test_complete_offsets_are_checked(table: FakeKinetica) -> None:
+    with TableSource(table.url, "events", increasing_column="seq") as source:
+        closed, opened = source.open_range_partitions("seq", [3])
+        before = _gets(table)
+        with pytest.raises(InvalidArgumentError, match="'complete' is true or absent, not False"):
+            list(source.read(closed, {"value": 1, "complete": False}))
+        with pytest.raises(InvalidArgumentError, match="offset of increasing column 'seq'"):
+            list(source.read(closed, {"complete": "yes"}))
+        with pytest.raises(InvalidArgumentError, match="has no upper bound: rows may still follow"):
+            list(source.read(opened, {"value": 4, "complete": True}))
+        with pytest.raises(InvalidArgumentError, match="has no upper bound"):
+            list(source.read(source.partition(), {"complete": True}))
+        assert _gets(table) == before
+    order = KeyOrder(KineticaColumn("n", "long"))
+    # A range without rows has no value to follow on from: not an offset to read after.
+    with pytest.raises(InvalidArgumentError, match="offset of increasing column 'n'"):
+        order.check({"complete": True})
+    assert order.finished({"complete": True})
+    assert not order.finished({"value": 3})
+    assert not order.finished(None)
+    assert order.completed(None) == {"complete": True}
+    assert order.expression({"value": 3, "complete": True}) == "n > 3"

@@ -68,6 +68,11 @@ class Source(Protocol):
         ...
 
 
+# A source whose reads wait for data to arrive (a table monitor) also offers
+# ``interrupt()``: it ends the reads in progress at once, so that a stopping sync does
+# not wait for a page that may never come. The runner calls it when it stops.
+
+
 @dataclass
 class Plan:
     """What one call reads: a source, its partitions, and where its offsets are kept.

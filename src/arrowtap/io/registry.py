@@ -20,8 +20,10 @@ __all__ = ["OFFSET_KINDS", "SourceInfo"]
 
 OFFSET_KINDS = {
     "time": "the time of the last sample delivered, per channel",
-    "value": "the last value of an increasing column (with a tie-breaker)",
-    "updated": "the last updated time, with the primary key as tie-breaker",
+    "value": "the last value of an increasing column (with a tie-breaker); a closed range "
+    "of it (a Dask sync's) is marked complete once read to its end",
+    "updated": "the last updated time, with the primary key as tie-breaker; a closed range "
+    "is marked complete once read to its end",
     "snapshot": "none: each run takes a whole snapshot, stamped with its time",
 }
 """What an offset means, by kind."""

@@ -7,7 +7,9 @@ offsets. HarperDB stamps a changed row with a later time, so new and updated
 rows land in the last range and the ranges before it, once read, are complete.
 A sync therefore makes its bounds once, stores them in its checkpoint (a
 ``<table key>#plan`` section) and reuses them on every run: the partition keys
-``<table key>@<i>``, hence the offsets, stay the same.
+``<table key>@<i>``, hence the offsets, stay the same. The ranges before the
+last are *closed*: the last page of one says it is complete, and a later run
+sends no request for it.
 
 The interior bounds cut the span from the earliest to the latest updated time
 into ranges of equal width; a range's end is the greatest time below the
@@ -98,8 +100,8 @@ def range_partitions(
     >>> from arrowtap.connectors.harperdb.wire.canned import canned_client, canned_table
     >>> answers = canned_table([{"id": 1, "__updatedtime__": 5.0}])
     >>> source = HarperDBTableSource("http://h:9925", "db", "t", client=canned_client(answers))
-    >>> [(p.key, p.since, p.upper) for p in range_partitions(source, [0.0, 3.0], 5.0)]
-    [('harperdb:db.t@0', 0.0, 2.9999999999999996), ('harperdb:db.t@1', 3.0, 5.0)]
+    >>> [(p.key, p.since, p.upper, p.closed) for p in range_partitions(source, [0.0, 3.0], 5.0)]
+    [('harperdb:db.t@0', 0.0, 2.9999999999999996, True), ('harperdb:db.t@1', 3.0, 5.0, False)]
     """
     layout = source.layout
     parts = []
@@ -109,7 +111,8 @@ def range_partitions(
             end = _before(bounds[i + 1])
             if upper is None or _ms(upper) < _ms(end):
                 end = upper  # rows deleted since the bounds were made: no further
-        parts.append(TablePartition(f"{source.key}@{i}", layout, lo, end))
+        closed = i + 1 < len(bounds)
+        parts.append(TablePartition(f"{source.key}@{i}", layout, lo, end, closed))
     return parts
 
 

@@ -4,7 +4,9 @@ The offset of a page is ``{"updated": t, "key": k}``, the updated time and
 primary key of its last row (``t`` the float of milliseconds exactly as the
 server sent it, or a ``Date``'s ISO text). The next page is the rows strictly
 after it in (updated time, key) order, fetched with ``search_by_conditions``
-sorted on both and limited, in two queries, each served from the indexes:
+sorted on both and limited to one row more than the page holds (that row
+only tells whether rows follow, so the last page needs no empty answer
+after it), in two queries, each served from the indexes:
 
 1. ``updated between [t, t] and key > k`` - the rest of the rows sharing ``t``
    (not ``updated equals t``, which 4.7.29 refuses with the key condition on
@@ -19,6 +21,13 @@ changed while a read runs are left for the next one, so a read ends. A
 partition may also be a range of updated times (``since`` to ``upper``; see
 :mod:`~arrowtap.connectors.harperdb.ranges`). Keys compare in HarperDB's
 index order (numbers before strings), not Python's.
+
+A *closed* range (one that a later range follows) read to its end is
+complete for good: HarperDB stamps a row it changes with the time now, past
+every bound, so no row can enter the range again. The last page of a closed
+range says so, ``{"updated": t, "key": k, "complete": true}``, and a read
+from that offset returns at once, without a request. (On a cluster this
+holds as far as the nodes' clocks agree.)
 
 A table whose updated time is not indexed (or that has none) can only be
 read whole, in primary key order (offset ``{"updated": None, "key": k}``).
@@ -38,7 +47,7 @@ import pyarrow as pa
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.harperdb.wire.arguments import check_name
 from arrowtap.connectors.harperdb.wire.client import SYSTEM, HarperDBClient, operation_url
-from arrowtap.connectors.harperdb.wire.decode import decode_records, records_batch
+from arrowtap.connectors.harperdb.wire.decode import decode_records, page_batch
 from arrowtap.connectors.harperdb.wire.layout import SchemaLike, TableLayout, table_layout
 from arrowtap.connectors.harperdb.wire.times import next_after, ns_to_ms
 from arrowtap.errors import CheckpointError, InvalidArgumentError, InvalidTypeError
@@ -50,6 +59,7 @@ __all__ = [
     "TablePartition",
     "check_offset",
     "earliest",
+    "is_complete",
     "iso_ms",
 ]
 
@@ -62,12 +72,14 @@ class TablePartition(Partition):
     """One table read: its layout, where to start without an offset, where to stop.
 
     ``since`` and ``upper`` are updated times as they travel (inclusive both);
-    ``upper`` is ``None`` for an empty table (nothing to read).
+    ``upper`` is ``None`` for an empty table (nothing to read). ``closed``: a
+    later range follows this one, so no row can enter it once it was read.
     """
 
     layout: TableLayout | None = None
     since: float | str | None = None
     upper: float | str | None = None
+    closed: bool = False
 
 
 def iso_ms(value: dt.datetime) -> str:
@@ -102,6 +114,8 @@ def earliest(layout: TableLayout) -> float | str:
 def check_offset(offset: Any, layout: TableLayout) -> tuple[float | str | None, Any]:
     """``(updated, key)`` of a stored offset, or :class:`CheckpointError` if it is not one.
 
+    An offset may also say ``"complete": true`` (see :func:`is_complete`).
+
     Examples
     --------
     >>> from arrowtap.connectors.harperdb.wire.layout import table_layout
@@ -110,7 +124,11 @@ def check_offset(offset: Any, layout: TableLayout) -> tuple[float | str | None, 
     >>> check_offset({"updated": 1.5, "key": "a"}, table_layout(describe, "db", "t"))
     (1.5, 'a')
     """
-    if not isinstance(offset, dict) or set(offset) != {"updated", "key"}:
+    if (
+        not isinstance(offset, dict)
+        or set(offset) - {"complete"} != {"updated", "key"}
+        or offset.get("complete", True) is not True
+    ):
         raise CheckpointError(f"{SYSTEM}: {offset!r} is not an offset of a HarperDB table read")
     updated = offset["updated"]
     kinds = {"ms": float | int, "iso": str, None: type(None)}[layout.cursor_wire]
@@ -120,6 +138,19 @@ def check_offset(offset: Any, layout: TableLayout) -> tuple[float | str | None, 
             f" (updated time {layout.cursor or 'none'})"
         )
     return updated, offset["key"]
+
+
+def is_complete(offset: Any) -> bool:
+    """Whether ``offset`` ends a closed range read to its end (nothing can follow it).
+
+    Examples
+    --------
+    >>> is_complete({"updated": 1.5, "key": "a", "complete": True})
+    True
+    >>> is_complete({"updated": 1.5, "key": "a"}), is_complete(None)
+    (False, False)
+    """
+    return isinstance(offset, dict) and offset.get("complete") is True
 
 
 class HarperDBTableSource:
@@ -357,25 +388,30 @@ class HarperDBTableSource:
             raise InvalidArgumentError(f"{SYSTEM}: not a HarperDB table partition: {partition!r}")
         layout = partition.layout  # planned on the driver: no describe_table here
         after = None if offset is None else check_offset(offset, layout)
+        if partition.closed and is_complete(offset):
+            return  # a closed range read to its end: no row can have entered it since
         what = f"search_by_conditions on {self.key}"
-        while True:
+        more = True
+        while more:
             batches: list[pa.RecordBatch] = []
             last = None
+            room = self.page_size
             for conditions in self._conditions(layout, partition, after):
-                room = self.page_size - sum(b.num_rows for b in batches)
-                if room <= 0:
-                    break
-                query = self._query(layout, conditions, room)
-                batch, tail = records_batch(self._raw(query), layout, what)
+                # One row past the room: whether rows follow, without asking again.
+                query = self._query(layout, conditions, room + 1)
+                batch, tail, more = page_batch(self._raw(query), layout, what, room)
                 if batch.num_rows:
                     batches.append(batch)
                     last = tail
+                    room -= batch.num_rows
+                if more:
+                    break
             if last is None:
                 return
-            rows = sum(b.num_rows for b in batches)
             updated = last.get(layout.cursor) if layout.cursor is not None else None
             after = (updated, last.get(layout.primary_key))
             batch = batches[0] if len(batches) == 1 else pa.concat_batches(batches)
-            yield Page(batch, {"updated": after[0], "key": after[1]})
-            if rows < self.page_size:
-                return
+            page: dict[str, Any] = {"updated": after[0], "key": after[1]}
+            if partition.closed and not more:
+                page["complete"] = True
+            yield Page(batch, page)

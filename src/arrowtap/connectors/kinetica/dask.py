@@ -276,9 +276,12 @@ def sync_kinetica(
     committed to the checkpoint every worker shares. The cuts are chosen on the
     first run that finds rows (``npartitions`` equal ranges between the smallest
     and largest value) and kept in the checkpoint, so every later run has the same
-    ranges and resumes each from its offsets. Run it again after a worker or the
-    client died: only what was not committed is read again. Do not sync one table
-    into one dataset both this way and with :func:`arrowtap.sync_kinetica`.
+    ranges and resumes each from its offsets. A range before the last, once read
+    to its end, is complete for good (its offset says so): later runs send it no
+    request, so the column's values must only grow (a row inserted later below the
+    last cut is never read). Run it again after a worker or the client died: only
+    the ranges not committed whole are asked again. Do not sync one table into one
+    dataset both this way and with :func:`arrowtap.sync_kinetica`.
 
     Parameters
     ----------

@@ -6,7 +6,9 @@ Dask partition with known divisions. A Dask sync splits the increasing column at
 *cuts* into ranges open at both ends, ``(-inf, c1), [c1, c2), ... [ck, +inf)``, so
 that every row, including those inserted later, lies in exactly one; the cuts are
 chosen on the first run and kept in the checkpoint (:func:`stored_cuts`), so the
-partition keys, and the offsets kept under them, stay the same from run to run.
+partition keys, and the offsets kept under them, stay the same from run to run (a
+key spells the cuts as Python does, and JSON gives back the very same numbers). The
+ranges before the last are closed: once read to their end they are complete.
 """
 
 from __future__ import annotations

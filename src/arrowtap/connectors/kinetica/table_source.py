@@ -8,7 +8,9 @@ column (for Dask); it is small and picklable and carries no client.
 A plain read pages by row offset, as the official client does (``{"row": n}``, valid
 within one read). An incremental read pages in the order of an increasing column and
 its offsets are values of that column (:mod:`~arrowtap.connectors.kinetica.wire.incremental`),
-which stay valid across runs while rows come and go.
+which stay valid across runs while rows come and go. A range of the column with an
+upper bound, read to its end, is complete for good (the values only grow): its last
+offset says so (``"complete": true``) and a later read from it sends no request.
 """
 
 from __future__ import annotations
@@ -265,11 +267,24 @@ class TableSource(LazyClient):
         """Pages of `partition` after `offset` (``None``: from the start).
 
         Offsets are ``{"row": n}`` for a plain read, values of the increasing column
-        for an incremental one.
+        for an incremental one. In an incremental read of a range with an upper
+        bound, the page the server ends (``has_more_records`` false) has the offset
+        ``{..., "complete": True}``, even when it has no row, and a read from such an
+        offset ends at once, without a request.
         """
         if not isinstance(partition, TablePartition):
             raise InvalidArgumentError(f"{SYSTEM}: not a table partition: {partition!r}")
         order = self.order
+        # A range with an upper bound ends for good: rows only join it below the bound,
+        # and the increasing column's values only grow (the module's text).
+        closed = order is not None and partition.upper is not None
+        if order is not None and order.finished(offset):
+            if not closed:
+                raise InvalidArgumentError(
+                    f"{SYSTEM}: offset {offset!r} ends a closed range, but partition "
+                    f"{partition.key!r} has no upper bound: rows may still follow"
+                )
+            return
         row = 0
         if order is None and offset is not None:
             if not isinstance(offset, dict) or not isinstance(offset.get("row"), int):
@@ -286,12 +301,16 @@ class TableSource(LazyClient):
             page = self._fetch(row, self.page_size, options)
             row += page.wire.num_rows
             wire = page.wire
+            ended = closed and not page.has_more
             if order is not None:
                 wire = order.undelivered(wire, offset)
                 offset = order.advance(wire, offset)
+                offset = order.completed(offset) if ended else offset
             else:
                 offset = {"row": row}
-            if wire.num_rows:
+            # The end of a closed range is a page even without rows: its offset,
+            # committed, spares every later run the request.
+            if wire.num_rows or ended:
                 projected = wire.select(list(out.names)) if self.columns is not None else wire
                 yield Page(wire_to_arrow(projected, out), offset)
             if not page.has_more or not page.wire.num_rows:

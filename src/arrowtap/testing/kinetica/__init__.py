@@ -9,7 +9,9 @@ errors, ``/update/records``, ``/delete/records``, the system endpoints ``GPUdb()
 on construction, and the table-monitor endpoints with a ZMQ PUB socket publishing one
 multipart message per operation. Values are checked against the column properties.
 Optional Basic or bearer authentication; faults (503, resets, delays, lost monitor
-messages) by rate or on demand. The official ``gpudb`` client works against it.
+messages) by rate or on demand. It keeps every ``/get/records`` request it answered and
+has a gate that holds them back (:mod:`~arrowtap.testing.kinetica.reads`). The official
+``gpudb`` client works against it.
 
 >>> with FakeKinetica() as fake:
 ...     table = fake.create_table("t", [("x", "double")])
@@ -27,6 +29,7 @@ from arrowtap.testing.kinetica.auth import Credentials
 from arrowtap.testing.kinetica.fake import FakeKinetica
 from arrowtap.testing.kinetica.faults import FAULT_KINDS, Faults
 from arrowtap.testing.kinetica.monitors import COUNT_SCHEMA, Monitor
+from arrowtap.testing.kinetica.reads import Gate, RecordsRequest
 from arrowtap.testing.kinetica.store import KineticaFault
 from arrowtap.testing.kinetica.table import Table
 
@@ -36,7 +39,9 @@ __all__ = [
     "Credentials",
     "FakeKinetica",
     "Faults",
+    "Gate",
     "KineticaFault",
     "Monitor",
+    "RecordsRequest",
     "Table",
 ]

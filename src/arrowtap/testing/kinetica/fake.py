@@ -17,6 +17,7 @@ from arrowtap.testing.kinetica.auth import Credentials
 from arrowtap.testing.kinetica.bulk import encode_framed
 from arrowtap.testing.kinetica.faults import Faults
 from arrowtap.testing.kinetica.monitors import Monitor, Publisher
+from arrowtap.testing.kinetica.reads import Gate, RecordsRequest
 from arrowtap.testing.kinetica.server import KineticaHTTPServer
 from arrowtap.testing.kinetica.store import Store
 from arrowtap.testing.kinetica.table import Table
@@ -110,6 +111,10 @@ class FakeKinetica:
         self.version = version
         self.requests: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
+        self.reads: list[RecordsRequest] = []
+        """Every ``/get/records`` request answered, in order (tests tell partitions apart)."""
+        self.gate = Gate()
+        """Holds ``/get/records`` requests back while closed (see :class:`Gate`)."""
         self._counter_lock = threading.Lock()
         self._host, self._port, self._monitor_port = host, port, monitor_port
         self._pub_hwm, self._seed = pub_hwm, seed
@@ -192,6 +197,12 @@ class FakeKinetica:
             self.requests[path] += 1
             self.statuses[status] += 1
 
+    def read_answered(self, request: RecordsRequest) -> None:
+        """Keep one answered ``/get/records`` request (its route calls this)."""
+        with self._counter_lock:
+            self.reads.append(request)
+        self.gate.answered(request)
+
     # -- lifecycle -----------------------------------------------------------------
 
     @property
@@ -251,6 +262,7 @@ class FakeKinetica:
         """Stop serving, close every connection and the PUB socket."""
         server, thread, publisher = self._server, self._thread, self._publisher
         self._server = self._thread = None
+        self.gate.open()  # a held request would keep its handler thread alive
         try:
             stop_server(server, thread)
         finally:

@@ -1,6 +1,7 @@
 """Answering one request to the fake Kinetica: faults, authentication, decoding, routing.
 
-The order a request goes through: a drawn fault (reset, 503, delay, "exiting"), the
+The order a request goes through: the gate (``/get/records`` only, see
+:mod:`~arrowtap.testing.kinetica.reads`), a drawn fault (reset, 503, delay, "exiting"), the
 credentials (HTTP 401), the endpoint (HTTP 404 if unknown), the body (Avro binary, or
 JSON when ``Content-type`` is ``application/json``; an undecodable one is an ``ERROR``
 envelope with HTTP 400), then the route, under the store's lock. A route's
@@ -89,6 +90,8 @@ def _ok(path: str, resp: dict[str, Any], encoding: str) -> bytes:
 
 def answer(fake: FakeKinetica, path: str, headers: dict[str, str], body: bytes) -> Reply:
     """Answer one POST to `path`."""
+    if path == "/get/records":
+        fake.gate.wait()
     started = time.perf_counter()
     fault = fake.faults.draw(path)
     if fault.delay:

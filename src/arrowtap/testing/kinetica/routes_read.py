@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from arrowtap.testing.kinetica.dynamic import ResultColumn, encode_result
 from arrowtap.testing.kinetica.query import json_record, page, select, sort_spec
+from arrowtap.testing.kinetica.reads import RecordsRequest
 from arrowtap.testing.kinetica.rowcodec import array_of_framed, unframe, write_long
 from arrowtap.testing.kinetica.store import KineticaFault
 
@@ -107,6 +108,9 @@ def get_records(fake: FakeKinetica, req: Request) -> Response:
         resp["records_binary"] = FramedRows(table.framed[start:stop])
     else:
         resp["records_binary"] = FramedRows(table.framed[i] for i in chosen)
+    expression = req["options"].get("expression", "")
+    asked = (req["table_name"], expression, req["offset"], req["limit"])
+    fake.read_answered(RecordsRequest(*asked, len(chosen), resp["has_more_records"]))
     return resp
 
 

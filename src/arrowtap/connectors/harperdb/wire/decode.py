@@ -23,7 +23,7 @@ from arrowtap.connectors.harperdb.wire.layout import TableLayout, Wire
 from arrowtap.connectors.harperdb.wire.times import ms_to_ns_array
 from arrowtap.errors import DecodeError
 
-__all__ = ["decode_records", "records_batch"]
+__all__ = ["decode_records", "page_batch", "records_batch"]
 
 _BUFFER = pa.struct([("type", pa.string()), ("data", pa.list_(pa.uint8()))])
 _RAW = msgspec.json.Decoder(list[dict[str, msgspec.Raw]])
@@ -114,6 +114,41 @@ def records_batch(body: bytes, layout: TableLayout, what: str) -> tuple[pa.Recor
     ('{"x": [1, 2.50]}', 1795296443169.9578)
     """
     records = decode_records(body, what)
+    return _batch(records, body, layout, what), records[-1] if records else None
+
+
+def page_batch(
+    body: bytes, layout: TableLayout, what: str, room: int
+) -> tuple[pa.RecordBatch, Any, bool]:
+    """The first ``room`` records of a search asked for ``room + 1``: batch, last, more.
+
+    The row past ``room`` is a lookahead: it tells that rows follow the page
+    without another request, and is dropped (the next page asks for it again).
+
+    Examples
+    --------
+    >>> from arrowtap.connectors.harperdb.wire.layout import table_layout
+    >>> describe = {"hash_attribute": "id", "attributes": [
+    ...     {"attribute": "id", "is_primary_key": True},
+    ...     {"attribute": "__updatedtime__", "indexed": True}]}
+    >>> layout = table_layout(describe, "db", "t")
+    >>> body = b'[{"id": "a", "__updatedtime__": 1.5}, {"id": "b", "__updatedtime__": 2.5}]'
+    >>> batch, last, more = page_batch(body, layout, "demo", 1)
+    >>> batch.num_rows, last, more
+    (1, {'id': 'a', '__updatedtime__': 1.5}, True)
+    >>> page_batch(body, layout, "demo", 2)[1:]
+    ({'id': 'b', '__updatedtime__': 2.5}, False)
+    """
+    records = decode_records(body, what)
+    batch = _batch(records, body, layout, what)
+    if len(records) <= room:
+        return batch, records[-1] if records else None, False
+    return batch.slice(0, room), records[room - 1] if room else None, True
+
+
+def _batch(
+    records: list[dict[str, Any]], body: bytes, layout: TableLayout, what: str
+) -> pa.RecordBatch:
     schema = layout.schema
     storage = pa.schema(
         [
@@ -142,4 +177,4 @@ def records_batch(body: bytes, layout: TableLayout, what: str) -> tuple[pa.Recor
             raise DecodeError(
                 f"{SYSTEM}: {what}: column {field.name!r} does not convert to {field.type}: {exc}"
             ) from exc
-    return pa.RecordBatch.from_arrays(arrays, schema=schema), records[-1] if records else None
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)

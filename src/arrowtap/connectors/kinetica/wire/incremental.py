@@ -11,6 +11,12 @@ the rows delivered with ``v``, ``{"value": v, "ties": [...]}``, the read asks fo
 ``column >= v`` and drops those rows. Offsets hold wire values (ms since the epoch for
 a timestamp), so they are JSON as the checkpoint store wants.
 
+A read cut to a *closed* range ``[lo, hi)`` of the column (a Dask sync's ranges before
+the last) can end for good: values only grow, so once the server has nothing more
+below ``hi``, no row can ever join the range. The offset of its last page says so,
+``{"value": v, ..., "complete": true}`` (``{"complete": true}`` when the range had no
+row at all), and a read from it asks nothing of the server.
+
 Everything here is pure: expressions, literals and the offset after a page.
 """
 
@@ -159,26 +165,51 @@ class KeyOrder:
     >>> batch = pa.record_batch({"id": pa.array([42, 43], pa.int64())})
     >>> order.advance(batch, {"value": 41})
     {'value': 43}
+    >>> order.completed({"value": 43}), order.finished({"value": 43, "complete": True})
+    ({'value': 43, 'complete': True}, True)
     """
 
     column: KineticaColumn
     tie: KineticaColumn | None = None
 
     def check(self, offset: Any) -> tuple[Any, list[Any]] | None:
-        """(value, ties) of an offset; :class:`InvalidArgumentError` if it is not one."""
+        """(value, ties) of an offset; :class:`InvalidArgumentError` if it is not one.
+
+        ``{"complete": true}`` alone (a closed range without rows) has no value: it
+        is not an offset to read after (see :meth:`finished`).
+        """
         if offset is None:
             return None
-        keys = {"value", "ties"} if self.tie is not None else {"value"}
+        keys = {"value", "ties", "complete"} if self.tie is not None else {"value", "complete"}
         if not isinstance(offset, dict) or set(offset) - keys or "value" not in offset:
             raise InvalidArgumentError(
                 f"{SYSTEM}: an offset of increasing column {self.column.name!r} is "
-                f"{{'value': ...{', ties: [...]' if self.tie else ''}}}, not {offset!r}"
+                f"{{'value': ...{', ties: [...]' if self.tie else ''}[, 'complete': True]}}, "
+                f"not {offset!r}"
+            )
+        if offset.get("complete", True) is not True:
+            raise InvalidArgumentError(
+                f"{SYSTEM}: an offset's 'complete' is true or absent, not {offset['complete']!r}"
             )
         literal(self.column, offset["value"])
         ties = offset.get("ties", [])
         if not isinstance(ties, list):
             raise InvalidArgumentError(f"{SYSTEM}: offset ties must be a list, not {ties!r}")
         return offset["value"], ties
+
+    def finished(self, offset: Any) -> bool:
+        """Whether `offset` ends a closed range read to its end (``"complete": true``).
+
+        :class:`InvalidArgumentError` if it is not an offset.
+        """
+        if offset == {"complete": True}:
+            return True
+        return self.check(offset) is not None and "complete" in offset
+
+    def completed(self, offset: Any) -> dict[str, Any]:
+        """`offset` (``None``: nothing delivered) marked as the end of a closed range."""
+        self.check(offset)
+        return {**(offset or {}), "complete": True}
 
     def expression(self, offset: Any) -> str:
         """The filter that selects the rows after `offset` (non-null values only)."""
