@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import boto3
 import httpx
 import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.finspace import listings as fs
-from arrowtap.connectors.finspace.wire.awserror import error_class, error_from_response
+from arrowtap.connectors.finspace.wire.awserror import (
+    error_class,
+    error_code,
+    error_from_response,
+)
 from arrowtap.connectors.finspace.wire.model import LISTINGS, listing, service_model
 from arrowtap.errors import (
     AuthenticationError,
@@ -22,6 +31,8 @@ from arrowtap.errors import (
     UnavailableError,
 )
 from arrowtap.testing.finspace import EXPIRED_CREDENTIALS, TEST_CREDENTIALS, FakeFinSpace
+
+from .conftest import MODELS
 
 ONE_TRY = RetryPolicy(attempts=1)
 FAST = RetryPolicy(attempts=3, initial=0.001, maximum=0.01, jitter=0.0)
@@ -203,3 +214,87 @@ def test_injected_common_errors_get_aws_statuses(fake_finspace: FakeFinSpace) ->
     assert info.value.status == 403
     fake_finspace.fail_next("ServiceUnavailableException", count=2)
     assert len(fs.read_finspace_environments(retry=FAST, **fake_finspace.options)) == 3
+
+
+NS = "com.amazonaws.finspace#"
+URL = ":http://internal.amazon.com/coral/com.amazonaws.finspace/"
+SPELLINGS = {
+    "bare": "ValidationException",
+    "namespace": NS + "ValidationException",
+    "url": "ValidationException" + URL,
+    "namespace+url": NS + "ValidationException" + URL,
+    # The cut at ":" comes first, so a "#" inside the URL is not the namespace's.
+    "url with #": NS + "ValidationException:http://x/#frag",
+}
+BODIES = {
+    f"body {key} {name}": {key: value}
+    for key in ("code", "Code", "__type")
+    for name, value in SPELLINGS.items()
+}
+SHAPES: dict[str, tuple[int, dict[str, str], bytes]] = {
+    **{
+        f"header {name}": (400, {"x-amzn-ErrorType": value}, b"{}")
+        for name, value in SPELLINGS.items()
+    },
+    **{name: (400, {}, json.dumps(body).encode()) for name, body in BODIES.items()},
+    "header beats body": (
+        404,
+        {"x-amzn-ErrorType": "ResourceNotFoundException" + URL},
+        b'{"code": "ValidationException", "__type": "ns#ThrottlingException"}',
+    ),
+    "empty header beats body": (400, {"x-amzn-ErrorType": ""}, b'{"code": "Validation"}'),
+    "code beats Code and __type": (400, {}, b'{"Code": "A", "code": "ns#B:u", "__type": "C"}'),
+    "Code beats __type": (400, {}, b'{"Code": "ns#A:u", "__type": "C"}'),
+    "null code gives __type": (400, {}, b'{"code": null, "__type": "ns#C:u"}'),
+    "null code and Code": (400, {}, b'{"code": null, "Code": "A", "__type": "ns#C"}'),
+    "empty code": (400, {}, b'{"code": "", "__type": "C"}'),
+    "null __type": (400, {}, b'{"__type": null}'),
+    "message only": (409, {}, b'{"message": "m"}'),
+    "no body": (503, {}, b""),
+    "not json": (418, {}, b"<html>teapot</html>"),
+}
+
+
+class _Raw:
+    """The raw-stream side of a botocore response, holding a fixed body."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> list[bytes]:
+        return [self.body]
+
+
+def botocore_code(status: int, headers: dict[str, str], body: bytes) -> Any:
+    """The ``Error.Code`` boto3's FinSpace client reports for this answer."""
+    api = boto3.session.Session().client(
+        "finspace",
+        region_name="us-east-1",
+        endpoint_url="https://finspace.invalid",
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="not-a-secret",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+    api.meta.events.register(
+        "before-send.finspace.ListKxEnvironments",
+        lambda request, **_: AWSResponse(request.url, status, headers, _Raw(body)),
+    )
+    with pytest.raises(ClientError) as info:
+        api.list_kx_environments()
+    return info.value.response["Error"]["Code"]
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_code_is_the_code_botocore_reads(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DATA_PATH", str(MODELS))
+    status, headers, body = SHAPES[shape]
+    request = httpx.Request("GET", "https://finspace.us-east-1.amazonaws.com/kx/environments")
+    response = httpx.Response(status, headers=headers, content=body, request=request)
+    ours = error_from_response(response, "ListKxEnvironments()", str).code  # type: ignore[attr-defined]
+    # Where botocore finds no code it reports the status; arrowtap keeps None.
+    assert (str(status) if ours is None else ours) == botocore_code(status, headers, body)
+
+
+def test_error_code_ignores_bodies_that_are_not_objects() -> None:
+    assert error_code(None, [{"code": "X"}]) is None
+    assert error_code(None, {"code": 7}) == "7"

@@ -6,7 +6,7 @@ configuration is the archive's and whose commands change it; see
 :mod:`arrowtap.testing.pvarchiver.admin_routes` for the server quirks kept.
 
 It serves synthetic, deterministic channels over loopback HTTP/1.1 exactly as
-the real server answers (routes, URL decoding, glob / regexp search, raw and
+the real server answers (routes, URL decoding, glob / Java-regexp search, raw and
 decimated samples incl. level choice and fallback, JsonV1 rendering, gzip,
 ``prettyPrint``), can inject faults, and tells the ground truth so tests can
 compare what a client decoded with what was sent.

@@ -87,14 +87,28 @@ class Archive:
         return [n for n in self.names if rx.fullmatch(n)]
 
     def by_regexp(self, regexp: str) -> list[str]:
-        """Return the names matching a regular expression (case-sensitive, anchored).
+        r"""Return the names a Java regular expression matches whole, in Java order.
+
+        The server runs ``Pattern.compile(regexp).matcher(name).matches()``
+        (no flags: case-sensitive, ``\w`` and ``(?i)`` ASCII-only); the fake
+        evaluates the same with :func:`~arrowtap.testing.pvarchiver.javaregex.compile_java`.
 
         Raises
         ------
-        re.error
-            If ``regexp`` does not compile.
+        JavaPatternError
+            If Java does not compile ``regexp``, or if the fake cannot evaluate
+            it exactly as Java does (:class:`UnsupportedPatternError`, refused
+            rather than answered differently).
+
+        Examples
+        --------
+        >>> a = Archive([ChannelSpec("détecteur:état"), ChannelSpec("root:ai1")])
+        >>> a.by_regexp(r"\w+:\w+"), a.by_regexp(r"(?U)\w+:\w+")
+        (['root:ai1'], ['détecteur:état', 'root:ai1'])
         """
-        rx = re.compile(regexp)
+        from arrowtap.testing.pvarchiver.javaregex import compile_java  # imports regex
+
+        rx = compile_java(regexp)
         return [n for n in self.names if rx.fullmatch(n)]
 
     def samples(

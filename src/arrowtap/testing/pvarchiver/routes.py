@@ -10,7 +10,10 @@ No I/O here. The rules follow ``Api10Controller`` behind Tomcat:
   non-numeric ``start`` / ``end``, or a non-numeric ``count``, is a 400 even
   for an unknown channel; then an empty or unknown channel name is a 404, and
   only then ``start < 0``, ``end < start`` and ``count <= 0`` are a 400;
-* an empty pattern or regexp is not an error: it matches no channel.
+* an empty pattern or regexp is not an error: it matches no channel;
+* a regexp is Java's (see :mod:`~arrowtap.testing.pvarchiver.javaregex`): one
+  Java cannot compile is a 400 "Invalid regular expression: ...", and so is
+  one the fake cannot evaluate exactly as Java does.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from urllib.parse import parse_qsl, unquote_plus
 
 from arrowtap.testing.pvarchiver.archive import Archive
 from arrowtap.testing.pvarchiver.bulk import compact_texts
+from arrowtap.testing.pvarchiver.javaregex_scan import JavaPatternError
 from arrowtap.testing.pvarchiver.render import (
     format_string,
     json_array_chunks,
@@ -108,7 +112,7 @@ def resolve(target: str, archive: Archive, now_ns: int) -> Reply:
             text = unquote_plus(path[len(prefix) :])
             try:
                 names = search(text)
-            except re.error as exc:
+            except JavaPatternError as exc:
                 return _error(400, f"Invalid regular expression: {exc}")
             return _names_reply(names, target, pretty=pretty)
     if path.startswith(_SAMPLES) or path == _SAMPLES[:-1]:

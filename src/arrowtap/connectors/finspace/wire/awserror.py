@@ -1,9 +1,9 @@
 """AWS error responses to the arrowtap error tree, in one place.
 
 A rest-json error is a status, an ``x-amzn-ErrorType`` header (the code,
-possibly followed by ``:`` and a namespace) and a body ``{"message": ...}``.
-The code is read as botocore reads it: the header, else the body's ``code``,
-``Code`` or ``__type`` (after ``#``), else the status. The class follows from
+possibly prefixed with ``namespace#`` and followed by ``:`` and a URL) and a
+body ``{"message": ...}``. The code is read as botocore's ``RestJSONParser``
+reads it (see :func:`error_code`). The class follows from
 the code (for modelled errors and AWS's authentication errors) or else from
 the status. Every error carries ``code``, ``aws_message`` and
 ``request_id`` attributes, and its message quotes AWS's message, scrubbed of
@@ -29,7 +29,7 @@ from arrowtap.errors import (
     UnavailableError,
 )
 
-__all__ = ["AUTH_CODES", "error_class", "error_from_response"]
+__all__ = ["AUTH_CODES", "error_class", "error_code", "error_from_response"]
 
 AUTH_CODES = frozenset(
     {
@@ -82,17 +82,63 @@ def error_class(code: str | None, status: int) -> type[ServerError]:
     return ServerError
 
 
+def _short_code(raw: object) -> object:
+    """Cut ``namespace#Code:url`` to ``Code``: at the first ``:``, then after the last ``#``."""
+    if isinstance(raw, str):
+        return raw.split(":", 1)[0].rsplit("#", 1)[-1]
+    return raw
+
+
+def error_code(header: str | None, body: object) -> str | None:
+    """The error code botocore's rest-json parser reads, or ``None`` for none.
+
+    The rules, in botocore's order: the ``x-amzn-ErrorType`` header wins
+    whenever it is present, even empty; else the body's ``code``, else its
+    ``Code``, when either key is present and not null; else the body's
+    ``__type`` (a null one gives ``""``). Each is cut at its first ``:`` and
+    then keeps what follows its last ``#``. Where botocore then falls back to
+    the status as a string, this returns ``None`` (the status is on the error
+    already); a code that is not a string is turned into one.
+
+    Parameters
+    ----------
+    header : str or None
+        The ``x-amzn-ErrorType`` header, ``None`` if absent.
+    body : object
+        The body parsed as JSON (anything but a dict counts as ``{}``).
+
+    Examples
+    --------
+    >>> error_code("aws.finspace#ValidationException:http://internal/", {})
+    'ValidationException'
+    >>> error_code(None, {"__type": "ns#ThrottlingException", "code": None})
+    'ThrottlingException'
+    >>> error_code(None, {}) is None
+    True
+    """
+    fields = body if isinstance(body, dict) else {}
+    # botocore's JSON base parser reads __type first; the rest-json parser then
+    # overrides it from the header or from code/Code, in that order.
+    code = _short_code(fields.get("__type"))
+    if code is None and "__type" in fields:
+        code = ""  # botocore's error starts with an empty code; a null __type leaves it so
+    if header is not None:
+        code = _short_code(header)
+    elif "code" in fields or "Code" in fields:
+        raw = fields["code"] if "code" in fields else fields["Code"]
+        if raw is not None:
+            code = _short_code(raw)
+    return None if code is None else str(code)
+
+
 def _code_and_message(response: httpx.Response) -> tuple[str | None, str | None]:
     body: object = None
     try:
         body = json.loads(response.content) if response.content else None
     except ValueError:
         body = None
+    code = error_code(response.headers.get("x-amzn-ErrorType"), body)
     fields = body if isinstance(body, dict) else {}
-    code = response.headers.get("x-amzn-ErrorType", "").split(":", 1)[0].strip() or None
-    if code is None:
-        raw = fields.get("code") or fields.get("Code") or fields.get("__type")
-        code = str(raw).rsplit("#", 1)[-1] if raw else None
     message = fields.get("message") or fields.get("Message")
     return code, None if message is None else str(message)
 
