@@ -39,8 +39,7 @@ __all__ = ["from_plan", "sync_groups"]
 
 def _dask() -> Any:
     try:
-        import dask
-        import dask.dataframe
+        import dask.dataframe  # binds dask too; the dataframe part must be installed
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ImportError(
             "arrowtap's Dask functions need Dask: pip install 'arrowtap[dask]'"
@@ -57,17 +56,30 @@ def _subplan(plan: Plan, group: Sequence[Partition]) -> Plan:
 
 
 class ReadGroup:
-    """Read one group of partitions into a pandas frame (runs on a Dask worker)."""
+    """Read one group of partitions into a pandas frame (runs on a Dask worker).
 
-    def __init__(self, plan: Plan, index: str | None, sort_by: Sequence[str]) -> None:
+    A group that reads no rows gives ``meta`` (default: the schema's empty frame):
+    an empty partition has the dtypes of the graph's ``meta``, categories included.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        index: str | None,
+        sort_by: Sequence[str],
+        meta: pd.DataFrame | None = None,
+    ) -> None:
         self.plan = plan
         self.index = index
         self.sort_by = list(sort_by)
+        self.meta = empty_frame(plan.schema, index=index) if meta is None else meta
 
     def __call__(self, group: Sequence[Partition]) -> pd.DataFrame:
         """Read ``group``, sorted by ``sort_by``, indexed by ``index``."""
         table = scan(_subplan(self.plan, group)).read_all()
-        if self.sort_by and table.num_rows:
+        if not table.num_rows:
+            return self.meta.copy()
+        if self.sort_by:
             table = table.take(pc.sort_indices(table, [(c, "ascending") for c in self.sort_by]))
         return to_pandas(table, index=self.index)
 
@@ -100,9 +112,12 @@ def from_plan(
     dask.dataframe.DataFrame
     """
     dd = _dask().dataframe
+    # No column of meta or of a partition is ``object`` or ``str`` (see
+    # :mod:`arrowtap.io.frames`), so Dask's string conversion, when its config turns
+    # it on, changes nothing: the dtypes are pandas' under either setting.
     meta = empty_frame(plan.schema, index=index)
     return dd.from_map(
-        ReadGroup(plan, index, sort_by),
+        ReadGroup(plan, index, sort_by, meta),
         [list(g) for g in groups],
         meta=meta,
         divisions=tuple(divisions) if divisions is not None else None,
