@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -28,6 +29,24 @@ def local_cluster(env: Mapping[str, str] | None = None) -> Iterator[distributed.
         env=dict(env or {}),
     ) as cluster:
         yield cluster
+
+
+@contextmanager
+def dask_default_port_taken() -> Iterator[None]:
+    """Dask's default dashboard port, 8787, busy for the duration (it may be busy already).
+
+    Whoever holds it, the cluster must not care: nothing in the suite may need a fixed port.
+    """
+    holder = socket.socket()
+    try:
+        try:
+            holder.bind(("127.0.0.1", 8787))
+            holder.listen()
+        except OSError:
+            pass  # taken by someone else: the case under test all the same
+        yield
+    finally:
+        holder.close()
 
 
 def wait_idle(client: distributed.Client, timeout: float = 60.0) -> None:

@@ -6,7 +6,7 @@ import pytest
 import arrowtap
 import arrowtap.dask
 
-from .cluster import local_cluster
+from .cluster import dask_default_port_taken, local_cluster
 
 END = 2**62
 
@@ -23,6 +23,7 @@ def test_dask_on_two_worker_processes_equals_pandas(fake_archiver) -> None:  # t
     assert ddf.known_divisions
     assert ddf.divisions[0] == pd.Timestamp(lo, tz="UTC")
     with (
+        dask_default_port_taken(),  # a busy 8787 once failed this test
         local_cluster() as cluster,
         distributed.Client(cluster) as client,
     ):
