@@ -90,8 +90,8 @@ def test_errors_raise_raises_the_first_failure() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"errors": "ignore"}, "errors must be 'report' or 'raise', got 'ignore'"),
-        ({"max_concurrency": 0}, "max_concurrency must be >= 1, got 0"),
+        ({"errors": "ignore"}, r"errors must be one of \['raise', 'report'\], not 'ignore'"),
+        ({"max_concurrency": 0}, r"max_concurrency must be a positive int \(at most 1024\), not 0"),
         ({"pvarchiver": 42}, "pvarchiver must be a URL.*got 42"),
     ],
 )
@@ -251,7 +251,7 @@ def test_the_source_travels_without_clients(fake_finspace: FakeFinSpace) -> None
         ({"retry": 1}, InvalidTypeError, "retry must be a RetryPolicy"),
         ({"columns": ["nope"]}, InvalidArgumentError, "no column 'nope'"),
         ({"harperdb": {"a": [1]}}, InvalidTypeError, "harperdb must be a URL"),
-        ({"max_concurrency": True}, InvalidTypeError, "max_concurrency must be an int"),
+        ({"max_concurrency": True}, InvalidTypeError, "max_concurrency must be a positive int"),
     ],
 )
 def test_every_function_checks_before_asking(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import pickle
 import re
 import subprocess
 import sys
@@ -40,10 +41,13 @@ EXPECTED_ALL = {
     "Interrupted",
     "InvalidArgumentError",
     "InvalidTypeError",
+    "KineticaInsertError",
     "KineticaTableMonitor",
     "MonitorStream",
     "NotFoundError",
+    "NotSupportedError",
     "ParquetDatasetSink",
+    "PartialOperationError",
     "ProtocolError",
     "RetryPolicy",
     "SAMPLE_SCHEMA",
@@ -337,10 +341,12 @@ ERROR_TREE: dict[str, tuple[str | None, tuple[type[BaseException], ...]]] = {
     "TransportError": ("ArrowtapError", (ConnectionError,)),
     "ServerError": ("ArrowtapError", ()),
     "BadRequestError": ("ServerError", (ValueError,)),
+    "NotSupportedError": ("BadRequestError", (ValueError,)),
     "AuthenticationError": ("ServerError", (PermissionError,)),
     "NotFoundError": ("ServerError", (LookupError,)),
     "ChannelNotFoundError": ("NotFoundError", (LookupError,)),
     "UnavailableError": ("ServerError", ()),
+    "PartialOperationError": ("ServerError", ()),
     "CheckpointError": ("ArrowtapError", ()),
     "CheckpointExistsError": ("CheckpointError", ()),
     "CheckpointNoSpaceError": ("CheckpointError", ()),
@@ -348,6 +354,8 @@ ERROR_TREE: dict[str, tuple[str | None, tuple[type[BaseException], ...]]] = {
     "CheckpointNotFoundError": ("CheckpointError", (KeyError,)),
     "CheckpointNotActiveError": ("CheckpointError", ()),
     "SinkError": ("ArrowtapError", ()),
+    "KineticaInsertError": ("SinkError", ()),
+    "HarperDBWriteError": ("SinkError", ()),
 }
 
 
@@ -379,3 +387,43 @@ def test_error_inherits_documented_builtins(name: str) -> None:
     # ... and no other builtin: ``except ValueError`` must not catch a ProtocolError.
     expected = set().union(*(_builtin_bases(b) | {b} for b in builtins)) - {Exception}
     assert _builtin_bases(cls) == expected
+
+
+# Values for the keyword arguments of the errors' constructors.
+ERROR_FIELDS: dict[str, Any] = {
+    "status": 418,
+    "url": "http://host/x",
+    "code": "TeapotException",
+    "server_message": "short and stout",
+    "request_id": "req-1",
+    "retry_after": 1.5,
+    "node": "ws://peer:9933",
+    "reason": "connect ECONNREFUSED",
+    "errors": {3: "duplicate key"},
+    "rows_written": 7,
+    "batches_written": 2,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERROR_TREE))
+def test_error_attributes_are_declared_set_and_survive_pickling(name: str) -> None:
+    cls = getattr(arrowtap.errors, name)
+    # Classes without an __init__ of their own take a message only.
+    own_init = next(k for k in cls.__mro__ if "__init__" in vars(k))
+    accepted = inspect.signature(cls).parameters if own_init.__module__ == cls.__module__ else {}
+    error = cls("boom", **{k: v for k, v in ERROR_FIELDS.items() if k in accepted})
+    declared = {
+        attribute
+        for klass in cls.__mro__
+        if klass.__module__ == "arrowtap.errors"
+        for attribute in vars(klass).get("__annotations__", {})
+    }
+    assert set(vars(error)) == declared, "every attribute declared on the class, set by __init__"
+    assert all(getattr(error, k) == ERROR_FIELDS[k] for k in declared if k in accepted)
+    copy = pickle.loads(pickle.dumps(error))  # Dask sends a worker's errors to the client
+    assert (type(copy), str(copy), vars(copy)) == (cls, str(error), vars(error))
+
+
+def test_interrupted_survives_pickling() -> None:
+    stop = pickle.loads(pickle.dumps(arrowtap.Interrupted("3 pages", 15)))
+    assert (stop.summary, stop.signal) == ("3 pages", 15)

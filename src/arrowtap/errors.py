@@ -9,12 +9,14 @@ fits, the error also inherits it, so ``except ValueError`` keeps working::
     ├── ProtocolError                            the server broke its protocol
     │   └── DecodeError (ValueError)             a body that does not decode
     ├── TransportError (ConnectionError)         no answer after the retry budget
-    ├── ServerError                              an HTTP error status
+    ├── ServerError                              an HTTP error status, or a refusal in a body
     │   ├── BadRequestError (ValueError)         400, e.g. an invalid regexp
+    │   │   └── NotSupportedError                an operation the server's setup lacks (HarperDB)
     │   ├── AuthenticationError (PermissionError)  401 / 403
     │   ├── NotFoundError (LookupError)          404
     │   │   └── ChannelNotFoundError             an unknown archive channel
-    │   └── UnavailableError                     429 / 5xx after the retry budget
+    │   ├── UnavailableError                     429 / 5xx after the retry budget
+    │   └── PartialOperationError                done on the node, not on its peer (HarperDB)
     ├── CheckpointError                          the offsets store
     │   ├── CheckpointExistsError                reopened with other attributes
     │   ├── CheckpointNoSpaceError               more sections than allowed
@@ -22,15 +24,25 @@ fits, the error also inherits it, so ``except ValueError`` keeps working::
     │   ├── CheckpointNotFoundError (KeyError)   no such section
     │   └── CheckpointNotActiveError             write without the active replica
     └── SinkError                                the output could not be written
+        ├── KineticaInsertError                  rows a Kinetica insert refused
+        └── HarperDBWriteError                   a HarperDB write stopped midway
 
 A sync or read stopped by Ctrl-C or SIGTERM raises :class:`Interrupted`, a
 :class:`KeyboardInterrupt` (not an :class:`ArrowtapError`: nothing failed) that
 carries the summary of what was committed before the stop.
 
-Messages name the system, the endpoint and the bad value, never a secret.
+Every attribute an error carries is declared on its class and set by its
+constructor: each keyword parameter is kept as the attribute of the same name.
+Every error survives pickling with them (Dask sends errors from workers to the
+client). Messages name the system, the endpoint and the
+bad value, never a secret; no error chains a library exception that holds one
+(:mod:`arrowtap.connectors._http` chains a redacted copy instead).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = [
     "ArrowtapError",
@@ -44,10 +56,14 @@ __all__ = [
     "CheckpointNotActiveError",
     "CheckpointNotFoundError",
     "DecodeError",
+    "HarperDBWriteError",
     "Interrupted",
     "InvalidArgumentError",
     "InvalidTypeError",
+    "KineticaInsertError",
     "NotFoundError",
+    "NotSupportedError",
+    "PartialOperationError",
     "ProtocolError",
     "ServerError",
     "SinkError",
@@ -56,8 +72,29 @@ __all__ = [
 ]
 
 
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """Make an error again from its message and attributes, past its keyword-only ``__init__``."""
+    error = cls.__new__(cls, *args)
+    BaseException.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
 class ArrowtapError(Exception):
-    """Root of every error raised by arrowtap."""
+    """Root of every error raised by arrowtap.
+
+    Examples
+    --------
+    >>> import pickle
+    >>> error = ServerError("demo: HTTP 418", status=418, url="http://h/x")
+    >>> copy = pickle.loads(pickle.dumps(error))
+    >>> str(copy), copy.status
+    ('demo: HTTP 418', 418)
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default reduce calls cls(*args), which the keyword-only attributes refuse.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class InvalidArgumentError(ArrowtapError, ValueError):
@@ -77,11 +114,28 @@ class DecodeError(ProtocolError, ValueError):
 
 
 class TransportError(ArrowtapError, ConnectionError):
-    """The server could not be reached, or the connection broke, past the retries."""
+    """The server could not be reached, or the connection broke, past the retries.
+
+    Its ``__cause__`` is a copy of the HTTP library's exception, of the same
+    class (e.g. ``httpx.ConnectError``), holding only the redacted message.
+
+    Parameters
+    ----------
+    message : str
+        What failed: the system, the endpoint, and the library's reason.
+    url : str, optional
+        The URL requested (never carries credentials).
+    """
+
+    url: str | None
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
 
 
 class ServerError(ArrowtapError):
-    """The server answered with an HTTP error status.
+    """The server answered with an HTTP error status, or refused a request in its body.
 
     Parameters
     ----------
@@ -91,16 +145,54 @@ class ServerError(ArrowtapError):
         The HTTP status code.
     url : str
         The URL requested (never carries credentials).
+    code : str, optional
+        The server's own error code (AWS's ``ValidationException``, ...).
+    server_message : str, optional
+        The server's own explanation, cleaned of secrets.
+    request_id : str, optional
+        The id the server gave the request (AWS's ``x-amzn-RequestId``).
     """
 
-    def __init__(self, message: str, *, status: int, url: str) -> None:
+    status: int
+    url: str
+    code: str | None
+    server_message: str | None
+    request_id: str | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        url: str,
+        code: str | None = None,
+        server_message: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.url = url
+        self.code = code
+        self.server_message = server_message
+        self.request_id = request_id
+
+    @property
+    def aws_message(self) -> str | None:
+        """AWS's message (FinSpace's name for :attr:`server_message`)."""
+        return self.server_message
 
 
 class BadRequestError(ServerError, ValueError):
     """The server rejected the request as malformed (HTTP 400)."""
+
+
+class NotSupportedError(BadRequestError):
+    """The server refuses an operation its configuration does not provide.
+
+    HarperDB 4.4+ replicates natively; ``cluster_network`` and ``purge_stream``
+    exist only with legacy NATS clustering and are refused with "Clustering
+    must be enabled to perform this operation."
+    """
 
 
 class AuthenticationError(ServerError, PermissionError):
@@ -116,7 +208,68 @@ class ChannelNotFoundError(NotFoundError):
 
 
 class UnavailableError(ServerError):
-    """The server stayed unavailable (HTTP 429 or 5xx) past the retry budget."""
+    """The server stayed unavailable (HTTP 429 or 5xx) past the retry budget.
+
+    Parameters
+    ----------
+    message, status, url, code, server_message, request_id
+        As for :class:`ServerError`.
+    retry_after : float, optional
+        Seconds the server asked to wait (its ``Retry-After``); the retry
+        policy waits that long, capped, before the next try.
+    """
+
+    retry_after: float | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        url: str,
+        code: str | None = None,
+        server_message: str | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            status=status,
+            url=url,
+            code=code,
+            server_message=server_message,
+            request_id=request_id,
+        )
+        self.retry_after = retry_after
+
+
+class PartialOperationError(ServerError):
+    """The node did its part of an operation but the peer it had to update did not.
+
+    HarperDB's ``add_node``, ``update_node``, ``set_node_replication`` and
+    ``configure_cluster`` answer HTTP 200 with "Successfully added ... but
+    there was an error updating target node: <reason>" when the peer is
+    unreachable or refuses. The local node row *is* stored in
+    ``system.hdb_nodes`` (replication to that peer is attempted from then on);
+    ``remove_node`` undoes it.
+
+    Parameters
+    ----------
+    message, status, url
+        As for :class:`ServerError`.
+    node : str
+        The peer (its URL or name, as the server named it).
+    reason : str
+        What went wrong with the peer, in the server's words.
+    """
+
+    node: str
+    reason: str
+
+    def __init__(self, message: str, *, status: int, url: str, node: str, reason: str) -> None:
+        super().__init__(message, status=status, url=url, server_message=reason)
+        self.node = node
+        self.reason = reason
 
 
 class CheckpointError(ArrowtapError):
@@ -151,6 +304,48 @@ class SinkError(ArrowtapError):
     """A batch could not be written to its destination."""
 
 
+class KineticaInsertError(SinkError):
+    """The Kinetica server refused some rows of an insert.
+
+    Parameters
+    ----------
+    message : str
+        The table, the rows and the server's reasons.
+    errors : mapping of int to str
+        Row (0-based, in the input) -> the server's reason (kept as a dict).
+    rows_written : int
+        Rows inserted or updated before and alongside the refused ones.
+    """
+
+    errors: dict[int, str]
+    rows_written: int
+
+    def __init__(self, message: str, *, errors: Mapping[int, str], rows_written: int) -> None:
+        super().__init__(message)
+        self.errors = dict(errors)
+        self.rows_written = rows_written
+
+
+class HarperDBWriteError(SinkError):
+    """A HarperDB write stopped midway; the batches before it are in the table.
+
+    Parameters
+    ----------
+    message : str
+        What failed, and what was written before.
+    batches_written, rows_written : int
+        What the server confirmed before the failure.
+    """
+
+    batches_written: int
+    rows_written: int
+
+    def __init__(self, message: str, *, batches_written: int, rows_written: int) -> None:
+        super().__init__(message)
+        self.batches_written = batches_written
+        self.rows_written = rows_written
+
+
 class Interrupted(KeyboardInterrupt):
     """A sync or read stopped between pages by Ctrl-C or SIGTERM.
 
@@ -162,7 +357,13 @@ class Interrupted(KeyboardInterrupt):
         The signal that stopped it (``signal.SIGINT`` or ``signal.SIGTERM``).
     """
 
+    summary: object
+    signal: int
+
     def __init__(self, summary: object = None, signal: int = 2) -> None:
         super().__init__(f"stopped by signal {signal}; committed: {summary}")
         self.summary = summary
         self.signal = signal
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.summary, self.signal))

@@ -27,7 +27,9 @@ from typing import Any
 
 import httpx
 
+from arrowtap import _checks as checks
 from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.harperdb._checks import open_node
 from arrowtap.connectors.harperdb.routes import (
     cluster_delete_routes,
     cluster_get_routes,
@@ -35,12 +37,9 @@ from arrowtap.connectors.harperdb.routes import (
 )
 from arrowtap.connectors.harperdb.wire import clustering
 from arrowtap.connectors.harperdb.wire.arguments import Route
-from arrowtap.connectors.harperdb.wire.client import (
-    HarperDBClient,
-    NotSupportedError,
-    PartialOperationError,
-)
+from arrowtap.connectors.harperdb.wire.client import SYSTEM
 from arrowtap.connectors.harperdb.wire.clustering import RoutesUpdate
+from arrowtap.errors import NotSupportedError, PartialOperationError
 
 __all__ = [
     "NotSupportedError",
@@ -123,9 +122,7 @@ def add_node(
     ...     print(exc.node, "|", exc.reason)
     ws://10.0.0.2:9933 | connect ECONNREFUSED 10.0.0.2:9933
     """
-    with HarperDBClient(
-        url, username=username, password=password, client=client, retry=retry
-    ) as hdb:
+    with open_node(url, username, password, client, retry) as hdb:
         return clustering.add_node(
             hdb,
             node_url,
@@ -161,9 +158,7 @@ def update_node(
     >>> update_node("http://node1:9925", hostname="n2", subscriptions=subs, client=client)
     "Successfully updated 'ws://n2:9933'"
     """
-    with HarperDBClient(
-        url, username=username, password=password, client=client, retry=retry
-    ) as hdb:
+    with open_node(url, username, password, client, retry) as hdb:
         return clustering.update_node(
             hdb,
             node_url,
@@ -199,9 +194,7 @@ def set_node_replication(
     >>> set_node_replication("http://node1:9925", "node2", subs, client=client)
     "Successfully added 'ws://node2:9933' to cluster"
     """
-    with HarperDBClient(
-        url, username=username, password=password, client=client, retry=retry
-    ) as hdb:
+    with open_node(url, username, password, client, retry) as hdb:
         return clustering.set_node_replication(hdb, node_name, subscriptions)
 
 
@@ -232,9 +225,7 @@ def remove_node(
     >>> remove_node("http://node1:9925", hostname="n2", client=client)
     "Successfully removed 'n2' from cluster"
     """
-    with HarperDBClient(
-        url, username=username, password=password, client=client, retry=retry
-    ) as hdb:
+    with open_node(url, username, password, client, retry) as hdb:
         return clustering.remove_node(hdb, node_url, hostname=hostname)
 
 
@@ -278,9 +269,7 @@ def configure_cluster(
     ...                   client=client)[0]["node_name"]
     'n2'
     """
-    with HarperDBClient(
-        url, username=username, password=password, client=client, retry=retry
-    ) as hdb:
+    with open_node(url, username, password, client, retry) as hdb:
         return clustering.configure_cluster(hdb, connections)
 
 
@@ -317,9 +306,9 @@ def purge_stream(
     ...     print("NATS only")
     NATS only
     """
-    with HarperDBClient(
-        url, username=username, password=password, client=client, retry=retry
-    ) as hdb:
+    for arg, value in (("keep", keep), ("seq", seq)):  # JavaScript numbers: exact to 2**53
+        checks.optional(checks.integer, arg, value, minimum=0, maximum=2**53, system=SYSTEM)
+    with open_node(url, username, password, client, retry) as hdb:
         return clustering.purge_stream(hdb, database, table, keep=keep, seq=seq)
 
 
@@ -343,7 +332,7 @@ def cluster_network(
     >>> cluster_network("http://node1:9925", client=client)["nodes"][0]["name"]
     'n1'
     """
-    with HarperDBClient(
-        url, username=username, password=password, client=client, retry=retry
-    ) as hdb:
+    most = int(checks.MAX_SECONDS * 1000)
+    checks.optional(checks.positive_int, "timeout_ms", timeout_ms, maximum=most, system=SYSTEM)
+    with open_node(url, username, password, client, retry) as hdb:
         return clustering.cluster_network(hdb, timeout_ms=timeout_ms)

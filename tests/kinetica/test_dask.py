@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -51,7 +53,9 @@ def test_dask_arguments(people: FakeKinetica) -> None:
     before = sum(people.requests.values())
     with pytest.raises(InvalidArgumentError, match="exactly one of npartitions and divisions"):
         read_kinetica(people.url, "people", partition_column="id")
-    with pytest.raises(InvalidArgumentError, match="npartitions must be a positive int, got 0"):
+    with pytest.raises(
+        InvalidArgumentError, match=r"npartitions must be a positive int \(at most 100000\), not 0"
+    ):
         read_kinetica(people.url, "people", partition_column="id", npartitions=0)
     with pytest.raises(TypeError, match="positional"):
         read_kinetica(people.url, "people", ["id"], partition_column="id", npartitions=2)  # type: ignore[misc]
@@ -203,14 +207,14 @@ def test_dask_sync_arguments(people: FakeKinetica, tmp_path: Path) -> None:
     before = sum(people.requests.values())
     with pytest.raises(InvalidArgumentError, match="a sync needs increasing_column="):
         sync_kinetica(people.url, "people", to=out)
-    with pytest.raises(InvalidTypeError, match="npartitions must be a positive int, not 'x'"):
+    with pytest.raises(InvalidTypeError, match="npartitions must be a positive int, not str 'x'"):
         sync_kinetica(people.url, "people", to=out, increasing_column="id", npartitions="x")  # type: ignore[arg-type]
     with (
         open_checkpoint(tmp_path / "o.db", "kinetica") as store,
-        pytest.raises(InvalidTypeError, match="every worker can open"),
+        pytest.raises(InvalidTypeError, match="every worker opens"),
     ):
         sync_kinetica(people.url, "people", to=out, increasing_column="id", checkpoint=store)
-    with pytest.raises(InvalidTypeError, match="to must be a directory path"):
+    with pytest.raises(InvalidTypeError, match=r"to must be a path \(a str or os.PathLike\)"):
         sync_kinetica(people.url, "people", to=3, increasing_column="id")  # type: ignore[arg-type]
     assert sum(people.requests.values()) == before
 
@@ -250,3 +254,55 @@ def test_the_ranges_of_a_float_column_keep_their_keys_from_run_to_run(
     assert [p.key for p in second.partitions] == [p.key for p in first.partitions]
     assert [p.rows for p in second.partitions] == [0, 0, 1]
     assert sorted(pq.read_table(out)["k"].to_pylist()) == list(range(21))
+
+
+@pytest.mark.parametrize(
+    ("function", "arguments", "error", "message"),
+    [
+        ("table", {"url": None}, InvalidTypeError, "url must be a URL .*, not NoneType"),
+        ("table", {"table": 5}, InvalidTypeError, "table must be a str, not int 5"),
+        ("table", {"partition_column": ""}, InvalidArgumentError, "partition_column must be a n"),
+        ("table", {"columns": 5}, InvalidTypeError, "columns must be a list of names"),
+        ("table", {"columns": "id"}, InvalidTypeError, "columns must be a list of names"),
+        ("table", {"where": 1}, InvalidTypeError, "where must be a filter expression str"),
+        ("table", {"npartitions": 10**6}, InvalidArgumentError, "at most 100000\\), not 1000000"),
+        ("table", {"npartitions": 2.0}, InvalidTypeError, "npartitions must be a positive int"),
+        ("sql", {"page_size": 2**63}, InvalidArgumentError, "page_size must be a positive int"),
+        ("sql", {"page_size": None}, InvalidTypeError, "page_size must be a positive int"),
+        ("sql", {"divisions": [0, math.nan]}, InvalidArgumentError, "divisions is not finite"),
+        ("sql", {"divisions": [0, math.inf]}, InvalidArgumentError, "divisions is not finite"),
+        ("sql", {"divisions": [0, None]}, InvalidTypeError, "a bound of divisions must be"),
+        ("sql", {"divisions": "0,5"}, InvalidTypeError, "divisions must be a list of bounds"),
+        ("sql", {"divisions": [0]}, InvalidArgumentError, "divisions must hold 2 to 100001"),
+        ("sql", {"token": 5}, InvalidTypeError, "token must be a str or None, not int$"),
+        ("sync", {"to": ""}, InvalidArgumentError, "to must be a path, not ''"),
+        ("sync", {"tie_breaker": 3}, InvalidTypeError, "tie_breaker must be a str, not int 3"),
+        ("sync", {"max_concurrency": 0}, InvalidArgumentError, "max_concurrency must be a pos"),
+        ("sync", {"max_concurrency": 10**9}, InvalidArgumentError, "at most 1024"),
+        ("sync", {"npartitions": True}, InvalidTypeError, "npartitions must be a positive int"),
+        ("sync", {"checkpoint": ""}, InvalidArgumentError, "checkpoint must be a path, not ''"),
+        ("sync", {"retry": "no"}, InvalidTypeError, "retry must be a RetryPolicy or None"),
+    ],
+)
+def test_every_argument_is_checked_before_any_request(
+    people: FakeKinetica,
+    tmp_path: Path,
+    function: str,
+    arguments: dict[str, Any],
+    error: type[Exception],
+    message: str,
+) -> None:
+    if function == "sync":
+        call: Any = sync_kinetica
+        base = {"table": "people", "to": tmp_path / "out", "increasing_column": "id"}
+    else:
+        call = read_kinetica if function == "table" else read_kinetica_sql
+        base = {"partition_column": "id", "npartitions": 2}
+        base |= {"table": "people"} if function == "table" else {"sql": "SELECT id FROM people"}
+    if "divisions" in arguments:
+        base.pop("npartitions")
+    before = sum(people.requests.values())
+    with pytest.raises(error, match=message) as caught:
+        call(**({"url": people.url} | base | arguments))
+    assert type(caught.value) is error
+    assert sum(people.requests.values()) == before

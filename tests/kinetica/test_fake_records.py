@@ -339,6 +339,11 @@ def test_update_checks_values_and_keys_and_inserts_unmatched(call, people: FakeK
         ("string", "ipv4", ["10.0.0.255"], ["10.0.0.256", "10.0.0"]),
         ("string", "json", ['{"a": [1]}'], ["{a: 1}"]),
         ("bytes", "vector(2)", [bytes(8)], [bytes(4)]),
+        ("string", "array(string)", ['["a", "b"]', "[A,B,]", "[]"], ["A,B", "[1]", '{"a": 1}']),
+        ("string", "array(int)", ["[1, -2]", "[]"], ["[1.5]", "[2147483648]", "[a]", "[true]"]),
+        ("string", "array(ulong)", ["[18446744073709551615]"], ["[-1]"]),
+        ("string", "array(double)", ["[1, 2.5]"], ["[NaN]", '["1"]']),
+        ("string", "array(boolean)", ["[true, false]"], ["[1]", "[True]"]),
     ],
 )
 def test_column_value_checks(base: str, prop: str, good: list[Any], bad: list[Any]) -> None:
@@ -361,3 +366,27 @@ def test_filtered_pages_see_rows_changed_between_calls(call, people: FakeKinetic
     call("/delete/records", {"table_name": "people", "expressions": ["id = 20"]})
     again = _get(call, limit=100, options=opts)
     assert [r["id"] for r in _decode(again["records_binary"])] == [21, 22, 23, 24, 99]
+
+
+def test_array_values_are_kept_in_their_documented_form(call, fake: FakeKinetica) -> None:
+    columns = [("id", "long", "primary_key"), ("s", "string", "array(string)", "nullable")]
+    fake.create_table("arrays", [*columns, ("i", "string", "array(int)")])
+    texts = ["[ABC,DEF,]", '["x, y", "é"]', "[]"]  # gpudb's unquoted form, JSON, empty
+    rows = [json.dumps({"id": n, "s": text, "i": "[1, 2]"}) for n, text in enumerate(texts)]
+    rows.append(json.dumps({"id": 9, "s": None, "i": "[]"}))
+    request = {"table_name": "arrays", "list_str": rows, "list_encoding": "json"}
+    assert call("/insert/records", request)[0] == 200
+    stored = [(r["s"], r["i"]) for r in fake.rows("arrays")]
+    assert stored == [
+        ('["ABC","DEF",""]', "[1,2]"),
+        ('["x, y","é"]', "[1,2]"),
+        ("[]", "[1,2]"),
+        (None, "[]"),
+    ]
+    update = {"table_name": "arrays", "expressions": ["id = 9"], "new_values_maps": [{"s": "[Z]"}]}
+    assert call("/update/records", update)[0] == 200
+    assert fake.rows("arrays")[-1]["s"] == '["Z"]'
+    bad = [json.dumps({"id": 10, "s": "[]", "i": "[1, x]"})]
+    status, reply = call("/insert/records", request | {"list_str": bad})
+    assert status == 400
+    assert "column 'i' (array(int))" in reply.message

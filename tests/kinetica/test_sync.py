@@ -180,7 +180,7 @@ def test_monitor_sync_arguments(people: FakeKinetica, tmp_path: Path) -> None:
         sync_kinetica_monitor(
             people.url, "people", to=tmp_path, increasing_column="id", follow="yes"
         )  # type: ignore[arg-type]
-    with pytest.raises(InvalidArgumentError, match="stop_when_idle must be seconds > 0"):
+    with pytest.raises(InvalidArgumentError, match="stop_when_idle must be finite seconds > 0"):
         sync_kinetica_monitor(
             people.url, "people", to=tmp_path, increasing_column="id", stop_when_idle=0
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -11,11 +12,13 @@ import pytest
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.kinetica.table import read_kinetica
 from arrowtap.connectors.kinetica.wire.client import KineticaClient
-from arrowtap.connectors.kinetica.wire.writer import KineticaInsertError, to_wire, write
+from arrowtap.connectors.kinetica.wire.writer import to_wire, write
 from arrowtap.connectors.kinetica.write import write_kinetica
 from arrowtap.errors import (
     AuthenticationError,
     InvalidArgumentError,
+    InvalidTypeError,
+    KineticaInsertError,
     NotFoundError,
     TransportError,
 )
@@ -198,3 +201,54 @@ def test_dask_partitions_are_written_by_the_workers(fake: FakeKinetica) -> None:
     with pytest.raises(InvalidArgumentError, match="column 'qty'") as caught:
         write_kinetica(bad, fake.url, "t")
     assert any("Dask partition" in note for note in caught.value.__notes__)
+
+
+def test_lists_that_are_all_empty_fit_any_array(fake: FakeKinetica) -> None:
+    fake.create_table("t", [("id", "long"), ("a", "string", "array(int)", "nullable")])
+    empty = pa.table({"id": [1, 2], "a": pa.array([[], None], pa.list_(pa.null()))})
+    assert write_kinetica(empty, fake.url, "t").inserted == 2
+    write_kinetica(pd.DataFrame({"id": [3], "a": [[]]}), fake.url, "t")  # list<null> too
+    assert [r["a"] for r in fake.rows("t")] == ["[]", None, "[]"]
+    with pytest.raises(InvalidArgumentError, match=r"does not say the column's type; give it"):
+        write_kinetica(empty, fake.url, "new")  # nothing says which array to create
+    write_kinetica(empty, fake.url, "new", properties={"a": ["array(long)"]})
+    assert fake.table("new").ktype.column("a").type_name == "array(long)"
+    assert read_kinetica(fake.url, "new")["a"].tolist()[0] == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        ({"data": [1, 2]}, InvalidTypeError, "takes a pandas or Dask DataFrame"),
+        ({"data": pd.DataFrame({"m": [1, "x"]})}, InvalidArgumentError, "data: "),
+        ({"url": 9191}, InvalidTypeError, "url must be a URL .*, not int"),
+        ({"url": "kinetica:9191"}, InvalidArgumentError, "url must be http://host"),
+        ({"url": "http://h:99999"}, InvalidArgumentError, "has no valid port"),
+        ({"table": ""}, InvalidArgumentError, "table must be a non-empty str"),
+        ({"table": None}, InvalidTypeError, "table must be a str, not NoneType"),
+        ({"mode": "merge"}, InvalidArgumentError, r"mode must be one of \('append', 'upsert'\)"),
+        ({"mode": ["append"]}, InvalidTypeError, "mode must be one of"),
+        ({"create": 1}, InvalidTypeError, "create must be a bool, not int 1"),
+        ({"batch_size": 0}, InvalidArgumentError, "batch_size must be a positive int"),
+        ({"batch_size": 2.5}, InvalidTypeError, "batch_size must be a positive int, not float"),
+        ({"batch_size": 2**63}, InvalidArgumentError, "batch_size must be a positive int"),
+        ({"primary_key": "id"}, InvalidTypeError, "primary_key must be a list of names, not str"),
+        ({"shard_key": [1]}, InvalidTypeError, "each of shard_key must be a name"),
+        ({"properties": {"id": "char4"}}, InvalidTypeError, r"properties\['id'\] must be a list"),
+        ({"properties": ["char4"]}, InvalidTypeError, "properties must be a mapping"),
+        ({"table_options": {"ttl": 5}}, InvalidTypeError, r"table_options\['ttl'\] must be a str"),
+        ({"coerce": "yes"}, InvalidTypeError, "coerce must be a bool"),
+        ({"password": b"pw"}, InvalidTypeError, "password must be a str or None, not bytes$"),
+        ({"token": "naïve"}, InvalidArgumentError, "token must be visible ASCII characters"),
+        ({"client": "c"}, InvalidTypeError, "client must be an httpx.Client or None"),
+        ({"retry": 3}, InvalidTypeError, "retry must be a RetryPolicy or None, not int 3"),
+    ],
+)
+def test_arguments_are_checked_before_any_request(
+    fake: FakeKinetica, arguments: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    call: dict[str, Any] = {"data": frame(2), "url": fake.url, "table": "t"} | arguments
+    with pytest.raises(error, match=message) as caught:
+        write_kinetica(**call)
+    assert type(caught.value) is error
+    assert sum(fake.requests.values()) == 0

@@ -100,7 +100,7 @@ def test_import_errors(fresh: FakeArchiver, tmp_path: Path) -> None:
         import_archive_config(url, sid, b"", **CREDS)
     with pytest.raises(InvalidArgumentError, match="must be a bool"):
         import_archive_config(url, sid, b"<x/>", add=1, **CREDS)  # type: ignore[arg-type]
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(InvalidArgumentError, match=r"xml: cannot read .*absent.xml.*No such file"):
         import_archive_config(url, sid, tmp_path / "absent.xml", **CREDS)
     fresh.admin_state.unavailable = True
     xml = b'<server-configuration xmlns="http://www.aquenos.com/2016/xmlns/cassandra-pv-archiver-configuration"/>'

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Self, overload
 
+from arrowtap import _checks as checks
 from arrowtap.checkpoint.attributes import (
     CheckpointAttributes,
     WriteMode,
@@ -29,7 +30,6 @@ from arrowtap.errors import (
     CheckpointNoSpaceError,
     CheckpointNotActiveError,
     CheckpointNotFoundError,
-    InvalidArgumentError,
 )
 
 __all__ = [
@@ -52,9 +52,7 @@ class Checkpoint(abc.ABC):
     attributes: CheckpointAttributes
 
     def __init__(self, name: str, location: str) -> None:
-        if not isinstance(name, str) or not name:
-            raise InvalidArgumentError(f"checkpoint name must be a non-empty str, not {name!r}")
-        self.name = name
+        self.name = checks.name("checkpoint name", name)
         self._location = location
         self._lock = threading.RLock()
         self._closed = False

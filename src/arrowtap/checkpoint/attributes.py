@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from arrowtap import _checks as checks
 from arrowtap.errors import CheckpointError, CheckpointInvalidParamError, InvalidArgumentError
 
 __all__ = ["CheckpointAttributes", "WriteMode", "decode_json", "encode_json"]
@@ -30,11 +31,8 @@ class WriteMode(enum.Enum):
     ACTIVE_REPLICA_WEAK = "active_replica_weak"
 
 
-def _positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InvalidArgumentError(
-            f"checkpoint attribute {name} must be a positive int, not {value!r}"
-        )
+_MAXIMA = {"max_sections": 2**31 - 1, "max_section_size": 2**30, "max_section_id_size": 2**16}
+"""Past these a store could not hold what the attribute allows (SQLite blobs stop at 1 GB)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,8 +69,10 @@ class CheckpointAttributes:
     write_mode: WriteMode = WriteMode.ALL_REPLICAS
 
     def __post_init__(self) -> None:
-        for name in ("max_sections", "max_section_size", "max_section_id_size"):
-            _positive_int(name, getattr(self, name))
+        for name, maximum in _MAXIMA.items():
+            value = getattr(self, name)
+            checks.positive_int(f"checkpoint attribute {name}", value, maximum=maximum)
+            object.__setattr__(self, name, int(value))
         if self.retention is not None and (
             not isinstance(self.retention, datetime.timedelta)
             or self.retention < datetime.timedelta()
@@ -83,7 +83,7 @@ class CheckpointAttributes:
             )
         try:
             object.__setattr__(self, "write_mode", WriteMode(self.write_mode))
-        except ValueError:
+        except (ValueError, TypeError):  # TypeError: an unhashable value
             raise InvalidArgumentError(
                 f"checkpoint attribute write_mode must be one of {[m.value for m in WriteMode]}, "
                 f"not {self.write_mode!r}"

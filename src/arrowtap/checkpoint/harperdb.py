@@ -49,6 +49,7 @@ from typing import Any
 
 import httpx
 
+from arrowtap import _checks as checks
 from arrowtap.checkpoint._harperdb import (
     DEFAULT_DATABASE,
     HANDLES,
@@ -71,12 +72,13 @@ from arrowtap.errors import (
     ArrowtapError,
     CheckpointError,
     CheckpointExistsError,
-    InvalidArgumentError,
+    InvalidTypeError,
     ProtocolError,
 )
 
 __all__ = ["HarperDBCheckpoint"]
 
+_SYSTEM = "HarperDB checkpoint"
 _SETTLE = 0.25  # seconds a creator waits before reading back which creation stayed
 _CHUNK = 1000  # ids per delete when a checkpoint expires
 
@@ -142,25 +144,26 @@ class HarperDBCheckpoint(Checkpoint):
         retry: RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        # Every argument checked before any request (the URL shown without credentials).
         if isinstance(location, HarperDBClient):
             where = Location(location.url, check_database(database or DEFAULT_DATABASE))
         elif isinstance(location, str):
-            where = parse_location(location, database)
+            schemes = ("harperdb+http", "harperdb+https", "http", "https")
+            where = parse_location(checks.url("location", location, schemes=schemes), database)
         else:
-            raise TypeError(
-                f"location must be a URL or a HarperDBClient, not {type(location).__name__}"
+            raise InvalidTypeError(
+                f"{_SYSTEM}: location must be a URL or a HarperDBClient, "
+                f"not {type(location).__name__}"
             )
         super().__init__(name, where.display)
-        if attributes is not None and not isinstance(attributes, CheckpointAttributes):
-            raise TypeError(
-                f"attributes must be CheckpointAttributes, not {type(attributes).__name__}"
-            )
-        if replicas is not None and (
-            isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0
-        ):
-            raise InvalidArgumentError(f"replicas must be an int >= 0 or None, not {replicas!r}")
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
-            raise InvalidArgumentError(f"timeout must be a number of seconds > 0, not {timeout!r}")
+        checks.instance("attributes", attributes, CheckpointAttributes, system=_SYSTEM)
+        checks.secret("username", username, system=_SYSTEM)
+        checks.secret("password", password, system=_SYSTEM)
+        checks.optional(checks.integer, "replicas", replicas, minimum=0, maximum=1000,
+                        system=_SYSTEM)  # fmt: skip
+        timeout = checks.seconds("timeout", timeout, positive=True, system=_SYSTEM)
+        checks.instance("retry", retry, RetryPolicy, system=_SYSTEM)
+        checks.function("clock", clock, takes=0, system=_SYSTEM)
         self._database = where.database
         self._id = checkpoint_id(name)
         self._handle = uuid.uuid4().hex

@@ -7,8 +7,9 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from arrowtap._checks import shown
 from arrowtap.checkpoint.api import Checkpoint, CheckpointAttributes
-from arrowtap.errors import InvalidArgumentError
+from arrowtap.errors import InvalidArgumentError, InvalidTypeError
 
 if TYPE_CHECKING:
     from arrowtap.connectors.harperdb.wire.client import HarperDBClient
@@ -56,6 +57,11 @@ def open_checkpoint(
                 f"checkpoint location: unsupported scheme {scheme!r}"
                 " (a path, or harperdb+http:// or harperdb+https:// for HarperDB)"
             )
+    elif isinstance(location, str) and location.startswith("harperdb+"):
+        # A URL short of its "//" would name a file after the password it may hold.
+        raise InvalidArgumentError(
+            "checkpoint location starts with 'harperdb+' but is not a harperdb+http(s):// URL"
+        )
     elif isinstance(location, str | os.PathLike):
         from arrowtap.checkpoint.sqlite import SQLiteCheckpoint  # here: sqlite imports this module
 
@@ -65,9 +71,9 @@ def open_checkpoint(
     from arrowtap.connectors.harperdb.wire.client import HarperDBClient
 
     if not isinstance(location, str | HarperDBClient):
-        raise TypeError(
+        raise InvalidTypeError(
             "checkpoint location must be a path, a harperdb+http(s):// URL or a HarperDBClient,"
-            f" not {type(location).__name__}"
+            f" not {type(location).__name__} {shown(location)}"
         )
     return HarperDBCheckpoint(location, name, attributes, **options)
 

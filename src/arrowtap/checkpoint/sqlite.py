@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
+import tempfile
 import time
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 
+from arrowtap import _checks as checks
 from arrowtap.checkpoint.api import Checkpoint, CheckpointAttributes
 from arrowtap.errors import CheckpointError, CheckpointExistsError
 
@@ -73,6 +76,51 @@ def _private_sidecars(path: str) -> None:
                 os.chmod(sidecar, 0o600)
 
 
+def _has_schema(conn: sqlite3.Connection) -> bool:
+    names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    return {"checkpoints", "sections"} <= names
+
+
+def _create(path: str) -> bool:
+    """Create the file at ``path`` if missing, its tables in it; whether this call did.
+
+    The file is made under a temporary name and then linked to ``path`` (which
+    never replaces a file), so a checkpoint file is never seen without its
+    tables: an empty or table-less file at ``path`` is not a checkpoint.
+    """
+    if os.path.lexists(path):
+        return False
+    fd, building = tempfile.mkstemp(
+        prefix=".arrowtap-", suffix=".tmp", dir=os.path.dirname(path) or "."
+    )
+    os.close(fd)
+    try:
+        conn = sqlite3.connect(building, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+        finally:
+            conn.close()  # the last connection: the WAL is folded into the file
+        try:
+            try:
+                os.link(building, path)
+            except FileExistsError:
+                raise
+            except OSError:
+                # A file system without hard links: copy it in, never replacing a file.
+                with open(building, "rb") as source, open(path, "xb") as target:
+                    shutil.copyfileobj(source, target)
+                    target.flush()
+                    os.fsync(target.fileno())
+        except FileExistsError:
+            return False  # another opener created it first: that file is the checkpoint
+        return True
+    finally:
+        for leftover in (building, building + "-wal", building + "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(leftover)
+
+
 class SQLiteCheckpoint(Checkpoint):
     """A checkpoint stored in an SQLite file; usually made by :func:`open_checkpoint`.
 
@@ -109,16 +157,20 @@ class SQLiteCheckpoint(Checkpoint):
         timeout: float = 30.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(name, os.fspath(path))
-        if attributes is not None and not isinstance(attributes, CheckpointAttributes):
-            raise TypeError(
-                f"attributes must be CheckpointAttributes, not {type(attributes).__name__}"
-            )
+        super().__init__(name, checks.path("checkpoint path", path))
+        checks.instance("attributes", attributes, CheckpointAttributes)
+        timeout = checks.seconds("timeout", timeout)
+        checks.function("clock", clock, takes=0)
         self._clock = clock
         self._handle = uuid.uuid4().hex
         with self._errors("open"):
-            fd = os.open(self._location, os.O_RDWR | os.O_CREAT, 0o600)
-            os.close(fd)
+            if not _create(self._location) and os.stat(self._location).st_size == 0:
+                # A checkpoint file is never empty (see _create): this one was truncated
+                # or made by something else. Taken as new, every offset would be lost.
+                raise CheckpointError(
+                    f"{self._location} is an empty file, not a checkpoint: its offsets are"
+                    " lost; remove it to start again from the beginning"
+                )
             self._conn = sqlite3.connect(
                 self._location, timeout=timeout, isolation_level=None, check_same_thread=False
             )
@@ -127,9 +179,11 @@ class SQLiteCheckpoint(Checkpoint):
                 _enable_wal(self._conn, timeout)
                 self._conn.execute("PRAGMA synchronous=FULL")
                 with self._transaction():
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            self._conn.execute(statement)
+                    if not _has_schema(self._conn):
+                        raise CheckpointError(
+                            f"{self._location} is an SQLite file but not a checkpoint file"
+                            " (it has no checkpoints table)"
+                        )
                     self.attributes = self._attach(attributes)
                 _private_sidecars(self._location)
         except BaseException:

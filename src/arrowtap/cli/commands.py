@@ -93,10 +93,15 @@ def _sync_command(info: SourceInfo) -> click.Command:
     @click.pass_context
     def callback(ctx: click.Context, /, **values: Any) -> None:
         checkpoint = values.pop("checkpoint")
-        kwargs = _values(info, function, values)
-        if checkpoint is not None:
-            kwargs["checkpoint"] = checkpoint
-        ctx.exit(run_sync("sync", lambda progress: function(**kwargs, on_page=progress)))
+
+        def call(progress: Any) -> Any:
+            # Made here, where errors become clean messages: --channels asks the server.
+            kwargs = _values(info, function, values)
+            if checkpoint is not None:
+                kwargs["checkpoint"] = checkpoint  # a path or a harperdb+http(s):// URL
+            return function(**kwargs, on_page=progress)
+
+        ctx.exit(run_sync("sync", call))
 
     return click.Command(
         info.cli_name,
@@ -134,10 +139,14 @@ def _read_command(info: SourceInfo) -> click.Command:
         to: Path = values.pop("to_file")
         file_format(to)
         checkpoint = values.pop("checkpoint", None)
-        kwargs = _values(info, function, values)
-        if checkpoint is not None:
-            kwargs["checkpoint"] = checkpoint
-        ctx.exit(run_read("read", lambda: function(**kwargs), to))
+
+        def call() -> Any:
+            kwargs = _values(info, function, values)
+            if checkpoint is not None:
+                kwargs["checkpoint"] = checkpoint
+            return function(**kwargs)
+
+        ctx.exit(run_read("read", call, to))
 
     return click.Command(
         info.cli_name,

@@ -1,25 +1,37 @@
-"""The HTTP layer every connector shares: timeouts, retries, and error translation.
+"""The HTTP layer every connector shares: credentials, retries, error translation.
 
-Retries use tenacity: exponential backoff with jitter, or exactly the server's
-``Retry-After`` (capped) when it sends one. Connection errors, HTTP 429 and
-5xx, and bodies that break the protocol are retried; the last error, already
-translated into the :mod:`arrowtap.errors` tree, is raised once the budget is
-spent. httpx errors are mapped to arrowtap errors here and nowhere else.
+Every request of every system goes through an :class:`HttpSession`. It takes
+the user name and password out of its base URL before any request is built (so
+httpx's log lines, its exceptions and its request reprs never hold them) and
+sends them as an ``Authorization: Basic`` header, unless the system's own
+credentials are given, which win. Each call runs under a :class:`RetryPolicy`
+(tenacity; see :mod:`arrowtap._retry`). httpx errors are mapped to arrowtap
+errors here and nowhere else; a :class:`~arrowtap.errors.TransportError` chains
+no httpx exception, only a redacted copy of it (:func:`~arrowtap._redact.redacted_copy`),
+and is raised outside the ``except`` clause so that the original is not its
+``__context__`` either.
 """
 
 from __future__ import annotations
 
-import email.utils
 import json
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
-import tenacity
 
+from arrowtap._redact import (
+    basic_authorization,
+    parse_url,
+    redact,
+    redact_text,
+    redacted_copy,
+    redacted_repr,
+    secret_forms,
+    split_userinfo,
+)
+from arrowtap._retry import DEFAULT_TIMEOUT, RetryPolicy, parse_retry_after
 from arrowtap.errors import (
     AuthenticationError,
     BadRequestError,
@@ -32,126 +44,29 @@ from arrowtap.errors import (
     UnavailableError,
 )
 
-__all__ = ["HttpSession", "RetryPolicy", "api_base_url", "redact"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "HttpSession",
+    "RetryPolicy",
+    "api_base_url",
+    "basic_authorization",
+    "parse_retry_after",
+    "parse_url",
+    "redact",
+    "redacted_repr",
+    "status_error",
+    "transport_error",
+]
 
 T = TypeVar("T")
-
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=60.0)
-RETRYABLE = (TransportError, UnavailableError, ProtocolError)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how patiently a request is retried.
-
-    Parameters
-    ----------
-    attempts : int
-        Total tries of one request, the first included.
-    initial, maximum : float
-        Bounds in seconds of the exponential backoff between tries.
-    jitter : float
-        Upper bound in seconds of the random time added to each backoff.
-    max_retry_after : float
-        Cap on a server's ``Retry-After``, in seconds.
-
-    Examples
-    --------
-    >>> RetryPolicy(attempts=3).attempts
-    3
-    """
-
-    attempts: int = 6
-    initial: float = 0.05
-    maximum: float = 5.0
-    jitter: float = 0.1
-    max_retry_after: float = 30.0
-
-    def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise ValueError(f"RetryPolicy.attempts must be >= 1, got {self.attempts!r}")
-
-    def delay(self, attempt: int, exc: BaseException | None) -> float:
-        """Seconds to wait before try ``attempt + 1`` after ``exc`` failed try ``attempt``.
-
-        The server's ``Retry-After`` wins (capped at ``max_retry_after``);
-        otherwise tenacity's exponential backoff with jitter.
-
-        Examples
-        --------
-        >>> RetryPolicy(initial=1.0, jitter=0.0).delay(3, None)
-        4.0
-        """
-        after = getattr(exc, "retry_after", None)
-        if after is not None:
-            return min(float(after), self.max_retry_after)
-        state = tenacity.RetryCallState(None, None, (), {})  # type: ignore[arg-type]
-        state.attempt_number = attempt
-        backoff = tenacity.wait_exponential_jitter(
-            multiplier=self.initial, max=self.maximum, jitter=self.jitter
-        )
-        return float(backoff(state))
-
-    def retrying(self, sleep: Callable[[float], None] = time.sleep) -> tenacity.Retrying:
-        """Build the tenacity controller that applies this policy to one call."""
-
-        def wait(state: tenacity.RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            return self.delay(state.attempt_number, exc)
-
-        return tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.attempts),
-            wait=wait,
-            retry=tenacity.retry_if_exception_type(RETRYABLE),
-            sleep=sleep,
-            reraise=True,
-        )
-
-    def resume(
-        self,
-        pages: Callable[[Any], Iterator[T]],
-        offset: Any,
-        offset_of: Callable[[T], Any],
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> Iterator[T]:
-        """Stream ``pages(offset)``, re-opening it after the last item on retryable errors.
-
-        The budget of ``attempts`` counts consecutive failures: each item
-        delivered starts it afresh, so a long stream survives scattered faults
-        while a server that never answers fails after ``attempts`` tries.
-        """
-        failures = 0
-        while True:
-            try:
-                for item in pages(offset):
-                    yield item
-                    offset = offset_of(item)
-                    failures = 0
-                return
-            except RETRYABLE as exc:
-                failures += 1
-                if failures >= self.attempts:
-                    raise
-                sleep(self.delay(failures, exc))
-
-
-def redact(url: str | httpx.URL) -> str:
-    """Return ``url`` without user name and password, fit for messages and logs.
-
-    Examples
-    --------
-    >>> redact("http://admin:secret@host:4812/admin/api/1.0")
-    'http://host:4812/admin/api/1.0'
-    """
-    parsed = httpx.URL(str(url))
-    return str(parsed.copy_with(username=None, password=None))
 
 
 def api_base_url(url: str, api_path: str, system: str) -> tuple[str, httpx.URL]:
     """Check a server URL and extend a bare ``http(s)://host[:port]`` with ``api_path``.
 
-    Returns the base URL (no trailing slash) and the parsed URL; errors name the
-    URL without its credentials.
+    Returns the base URL (no trailing slash, credentials kept for
+    :class:`HttpSession` to take out) and the parsed URL; errors name the URL
+    without its credentials.
 
     Examples
     --------
@@ -160,10 +75,9 @@ def api_base_url(url: str, api_path: str, system: str) -> tuple[str, httpx.URL]:
     """
     if not isinstance(url, str):
         raise InvalidArgumentError(f"{system}: url must be a str, got {type(url).__name__}")
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise InvalidArgumentError(f"{system}: invalid url {redact(url)!r}: {exc}") from exc
+    parsed, why = parse_url(url)
+    if parsed is None:
+        raise InvalidArgumentError(f"{system}: invalid url {redact(url)!r}{why}")
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise InvalidArgumentError(
             f"{system}: url must be http(s)://host[:port], got {redact(url)!r}"
@@ -174,48 +88,88 @@ def api_base_url(url: str, api_path: str, system: str) -> tuple[str, httpx.URL]:
     return base, parsed
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 def status_error(system: str, response: httpx.Response, what: str) -> ServerError:
     """Translate an HTTP error status into the arrowtap error tree."""
     status = response.status_code
     url = redact(response.request.url)
     message = f"{system}: {what}: HTTP {status} from {url}"
-    error: ServerError
     if status == 400:
-        error = BadRequestError(message, status=status, url=url)
-    elif status in (401, 403):
-        error = AuthenticationError(message, status=status, url=url)
-    elif status == 404:
-        error = NotFoundError(message, status=status, url=url)
-    elif status == 429 or status >= 500:
-        error = UnavailableError(message, status=status, url=url)
-        error.retry_after = parse_retry_after(response.headers.get("Retry-After"))  # type: ignore[attr-defined]
-    else:
-        error = ServerError(message, status=status, url=url)
+        return BadRequestError(message, status=status, url=url)
+    if status in (401, 403):
+        return AuthenticationError(message, status=status, url=url)
+    if status == 404:
+        return NotFoundError(message, status=status, url=url)
+    if status == 429 or status >= 500:
+        after = parse_retry_after(response.headers.get("Retry-After"))
+        return UnavailableError(message, status=status, url=url, retry_after=after)
+    return ServerError(message, status=status, url=url)
+
+
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_AS_BUILT = httpx.Auth()  # the base class sends a request as it is
+
+
+def transport_error(
+    system: str, what: str, url: str | httpx.URL, exc: httpx.HTTPError, secrets: Iterable[str] = ()
+) -> TransportError:
+    """The :class:`TransportError` of ``exc``, chained to a redacted copy of it.
+
+    Raise it outside the ``except`` clause that caught ``exc``: raised inside,
+    Python would record ``exc`` itself as its ``__context__``.
+
+    Examples
+    --------
+    >>> exc = httpx.ConnectError("[Errno 111] Connection refused")
+    >>> error = transport_error("demo", "GET /x", "http://ann:pw@h:9/x", exc)
+    >>> str(error)
+    'demo: GET /x: http://h:9/x unreachable: ConnectError: [Errno 111] Connection refused'
+    >>> type(error.__cause__) is httpx.ConnectError, error.__cause__ is exc
+    (True, False)
+    """
+    where = redact(url)
+    how = " unreachable" if isinstance(exc, _NEVER_SENT) else ": connection failed"
+    text = redact_text(str(exc), secrets)
+    error = TransportError(
+        f"{system}: {what}: {where}{how}: {type(exc).__name__}: {text}", url=where
+    )
+    error.__cause__ = redacted_copy(exc, secrets)
     return error
 
 
+class _TranslatedStream(httpx.SyncByteStream):
+    """A response body whose read errors arrive as :class:`TransportError`, unchained."""
+
+    def __init__(
+        self, inner: httpx.SyncByteStream, fail: Callable[[httpx.HTTPError], TransportError]
+    ) -> None:
+        self._inner = inner
+        self._fail = fail
+
+    def __iter__(self) -> Iterator[bytes]:
+        chunks = iter(self._inner)
+        while True:
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                return
+            except httpx.HTTPError as exc:
+                error = self._fail(exc)
+                break
+            yield chunk
+        raise error  # outside the except clause: nothing of exc in its context
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 class HttpSession:
-    """An httpx client bound to a base URL, with retries and error translation.
+    """An httpx client bound to a base URL, with credentials, retries and error translation.
 
     Parameters
     ----------
     base_url : str
-        Prefix of every request path.
+        Prefix of every request path. A user name and password in it are taken
+        out before any request is built and sent as ``Authorization: Basic``.
     system : str
         Name of the system, used in error messages.
     client : httpx.Client, optional
@@ -223,12 +177,21 @@ class HttpSession:
         not closed by :meth:`close`. By default a client is created.
     retry : RetryPolicy, optional
         Retry budget and backoff.
+    headers : mapping of str to str, optional
+        Headers of every request.
+    authorization : str, optional
+        The ``Authorization`` header of the system's own credentials; when
+        given, it wins and the credentials of ``base_url`` are not sent.
+    secrets : iterable of str
+        Further texts (passwords, tokens) never to show in a message.
 
     Examples
     --------
-    >>> session = HttpSession("http://127.0.0.1:9", system="demo")
-    >>> session.base_url
-    'http://127.0.0.1:9'
+    >>> session = HttpSession("http://ann:s3cret@127.0.0.1:9", system="demo")
+    >>> session.base_url, session
+    ('http://127.0.0.1:9', HttpSession('http://127.0.0.1:9', system='demo'))
+    >>> session.build("GET", "/x").headers["Authorization"]
+    'Basic YW5uOnMzY3JldA=='
     >>> session.close()
     """
 
@@ -240,15 +203,26 @@ class HttpSession:
         client: httpx.Client | None = None,
         retry: RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
+        authorization: str | None = None,
+        secrets: Iterable[str | None] = (),
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        parsed, why = parse_url(base_url)
+        if parsed is None:
+            raise InvalidArgumentError(f"{system}: invalid url {redact(base_url)!r}{why}")
+        bare, username, password = split_userinfo(base_url)
+        self.base_url = bare.rstrip("/")
         self.system = system
         self.retry = retry or RetryPolicy()
         self._owned = client is None
-        self.client = client or httpx.Client(timeout=DEFAULT_TIMEOUT, headers=headers)
+        self.client = client or httpx.Client(timeout=DEFAULT_TIMEOUT)
+        self._headers = dict(headers or {})
+        if authorization is None and (username or password):
+            authorization = basic_authorization(username or "", password)
+        self._authorization = authorization
+        self._secrets = secret_forms(password, *secrets)
 
     def __repr__(self) -> str:
-        return f"HttpSession({redact(self.base_url)!r}, system={self.system!r})"
+        return f"HttpSession({self.base_url!r}, system={self.system!r})"
 
     def close(self) -> None:
         """Close the client if this session created it."""
@@ -261,24 +235,85 @@ class HttpSession:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def scrub(self, text: str) -> str:
+        """``text`` without URL credentials nor this session's secrets."""
+        return redact_text(text, self._secrets)
+
     def call(self, attempt: Callable[[], T]) -> T:
         """Run ``attempt`` under the retry policy; it raises arrowtap errors."""
         return self.retry.retrying()(attempt)
+
+    def build(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        authorize: bool = True,
+    ) -> httpx.Request:
+        """A request of ``base_url + path``, with the credentials unless ``authorize=False``."""
+        request = self.client.build_request(
+            method, self.base_url + path, params=params, content=content, headers=self._headers
+        )
+        request.headers.update(headers or {})
+        if authorize and self._authorization is not None:
+            request.headers["Authorization"] = self._authorization
+        elif not authorize:
+            request.headers.pop("Authorization", None)  # even if the caller's client has one
+        return request
+
+    def send(
+        self,
+        request: httpx.Request,
+        what: str,
+        *,
+        stream: bool = False,
+        auth: httpx.Auth | None = None,
+    ) -> httpx.Response:
+        """Send ``request`` once; a failure to connect or read is a :class:`TransportError`.
+
+        ``auth`` replaces the client's own authentication; by default the
+        session's credentials, when it has some, win over the client's.
+        """
+        if auth is None:
+            auth = _AS_BUILT if self._authorization is not None else None
+        try:
+            return self.client.send(
+                request, stream=stream, auth=httpx.USE_CLIENT_DEFAULT if auth is None else auth
+            )
+        except httpx.HTTPError as exc:
+            error = transport_error(self.system, what, request.url, exc, self._secrets)
+        raise error  # outside the except clause: nothing of exc in its context
+
+    def request(self, method: str, path: str, what: str, **fields: Any) -> httpx.Response:
+        """Build (see :meth:`build`) and send one request, its body read; no retry."""
+        return self.send(self.build(method, path, **fields), what)
 
     @contextmanager
     def open(
         self, path: str, params: Mapping[str, Any] | None = None, what: str = "GET"
     ) -> Iterator[httpx.Response]:
         """Send one GET and yield the streaming response of a 2xx answer (no retry)."""
-        url = self.base_url + path
+        request = self.build("GET", path, params=params)
+        response = self.send(request, what, stream=True)
+
+        def fail(exc: httpx.HTTPError) -> TransportError:
+            return transport_error(self.system, what, request.url, exc, self._secrets)
+
+        assert isinstance(response.stream, httpx.SyncByteStream)  # a sync client's
+        response.stream = _TranslatedStream(response.stream, fail)
         try:
-            with self.client.stream("GET", url, params=params) as response:
-                if response.status_code >= 400:
-                    response.read()
-                    raise status_error(self.system, response, what)
-                yield response
-        except httpx.HTTPError as exc:
-            raise TransportError(f"{self.system}: {what}: {redact(url)}: {exc!r}") from exc
+            if response.status_code >= 400:
+                response.read()
+                raise status_error(self.system, response, what)
+            yield response
+        except httpx.HTTPError as exc:  # e.g. a body that does not decompress
+            exc.request = httpx.Request(request.method, redact(request.url))  # no headers
+            raise fail(exc)  # noqa: B904 - fail() chains a redacted copy
+        finally:
+            response.close()
 
     def get_json(
         self, path: str, params: Mapping[str, Any] | None = None, what: str = "GET"

@@ -1,15 +1,34 @@
-"""Friendly inputs normalised once, at the public boundary."""
+"""Friendly inputs normalised once, at the public boundary.
+
+Times of every form become nanoseconds; the arguments every connector shares
+(``checkpoint``, ``client``, ``retry``) are checked here, with the checkers of
+:mod:`arrowtap._checks`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import numbers
+import os
 
+import httpx
 import pandas as pd
 
-from arrowtap.errors import InvalidArgumentError
+from arrowtap import _checks as checks
+from arrowtap._retry import RetryPolicy
+from arrowtap.checkpoint import Checkpoint, CheckpointLike
+from arrowtap.errors import InvalidArgumentError, InvalidTypeError
 
-__all__ = ["TimeLike", "to_ns", "to_time_range"]
+__all__ = [
+    "TimeLike",
+    "check_checkpoint",
+    "check_http",
+    "check_server",
+    "to_ns",
+    "to_time_range",
+]
+
+_NS_MAX = 2**63 - 1  # an int64 of nanoseconds, as Arrow and pandas keep times
 
 TimeLike = dt.datetime | pd.Timestamp | str | int
 """A point in time: an aware datetime or Timestamp, an ISO string with offset, or ns."""
@@ -41,18 +60,27 @@ def to_ns(value: TimeLike, name: str = "time") -> int:
     if isinstance(value, bool):
         raise InvalidArgumentError(f"{name} must be a time, got {value!r}")
     if isinstance(value, numbers.Integral):
+        if not -_NS_MAX <= int(value) <= _NS_MAX:
+            raise InvalidArgumentError(
+                f"{name} must be ns within an int64 (years 1677 to 2262), got {checks.shown(value)}"
+            )
         return int(value)
     if isinstance(value, str):
         try:
             stamp = pd.Timestamp(value)
-        except (ValueError, TypeError) as exc:
-            raise InvalidArgumentError(f"{name}: cannot parse {value!r} as a time") from exc
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise InvalidArgumentError(
+                f"{name}: cannot parse {checks.shown(value)} as a time"
+            ) from exc
     elif isinstance(value, dt.datetime):
-        stamp = pd.Timestamp(value)
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, OverflowError) as exc:  # out of pandas' years 1677-2262
+            raise InvalidArgumentError(f"{name}: {value!r} is out of range") from exc
     else:
-        raise InvalidArgumentError(
+        raise InvalidTypeError(
             f"{name} must be an aware datetime, a Timestamp, an ISO string or ns, "
-            f"got {type(value).__name__} {value!r}"
+            f"got {type(value).__name__} {checks.shown(value)}"
         )
     if pd.isna(stamp):
         raise InvalidArgumentError(f"{name} must be a time, got {value!r}")
@@ -78,3 +106,70 @@ def to_time_range(start: TimeLike, end: TimeLike | None) -> tuple[int, int]:
     if hi < lo:
         raise InvalidArgumentError(f"end {end!r} is before start {start!r}")
     return lo, hi
+
+
+def check_checkpoint(checkpoint: object, name: str = "checkpoint") -> CheckpointLike | None:
+    """A ``checkpoint=`` argument: ``None``, an open checkpoint, a path or a HarperDB URL.
+
+    Examples
+    --------
+    >>> check_checkpoint("offsets.sqlite")
+    'offsets.sqlite'
+    >>> check_checkpoint(3)
+    Traceback (most recent call last):
+    ...
+    arrowtap.errors.InvalidTypeError: checkpoint must be a Checkpoint, a path or a harperdb+http(s):// URL, not int 3
+    """  # noqa: E501
+    if checkpoint is None or isinstance(checkpoint, Checkpoint):
+        return checkpoint
+    if isinstance(checkpoint, str) and "://" in checkpoint:
+        return checks.url(name, checkpoint, schemes=("harperdb+http", "harperdb+https"))
+    if not isinstance(checkpoint, str | os.PathLike):
+        raise InvalidTypeError(
+            f"{name} must be a Checkpoint, a path or a harperdb+http(s):// URL, "
+            f"not {type(checkpoint).__name__} {checks.shown(checkpoint)}"
+        )
+    checks.path(name, checkpoint)
+    return checkpoint
+
+
+def check_server(
+    url: object,
+    *,
+    client: object,
+    retry: object,
+    username: object = None,
+    password: object = None,
+    token: object = None,
+    system: str = "",
+) -> None:
+    """Check a server's ``url``, the credentials to it, and the ``client`` and ``retry``.
+
+    Examples
+    --------
+    >>> check_server("http://node:9925", client=None, retry=None, username="u", password="p")
+    >>> check_server("http://node:9925", client=None, retry=None, token="jéton")
+    Traceback (most recent call last):
+    ...
+    arrowtap.errors.InvalidArgumentError: token must be visible ASCII characters (it is sent in an HTTP header); not shown
+    """  # noqa: E501
+    checks.url("url", url, system=system)
+    checks.secret("username", username, system=system)
+    checks.secret("password", password, system=system)
+    checks.secret("token", token, header=True, system=system)
+    check_http(client, retry, system=system)
+
+
+def check_http(client: object, retry: object, *, system: str = "") -> None:
+    """The ``client`` (an :class:`httpx.Client` or ``None``) and ``retry`` of a call.
+
+    Examples
+    --------
+    >>> check_http(None, RetryPolicy(attempts=2))
+    >>> check_http(None, 5, system="Kinetica")
+    Traceback (most recent call last):
+    ...
+    arrowtap.errors.InvalidTypeError: Kinetica: retry must be a RetryPolicy or None, not int 5
+    """
+    checks.instance("client", client, httpx.Client, system=system)
+    checks.instance("retry", retry, RetryPolicy, system=system)

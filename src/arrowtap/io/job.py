@@ -9,20 +9,22 @@ Ctrl-C or SIGTERM, which stop the run between pages and raise
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from arrowtap.checkpoint import CheckpointLike
+from arrowtap import _checks as checks
+from arrowtap._redact import redact
+from arrowtap.checkpoint import Checkpoint, CheckpointLike
 from arrowtap.errors import Interrupted, InvalidArgumentError, InvalidTypeError
 from arrowtap.io import offsets
 from arrowtap.io.contract import Page, Partition, Plan
+from arrowtap.io.inputs import check_checkpoint
 from arrowtap.io.sink import ParquetDatasetSink
 from arrowtap.io.sync import SyncSummary, sync
 
-__all__ = ["check_follow", "checkpoint_location", "sync_job"]
+__all__ = ["check_follow", "check_sync", "checkpoint_location", "sync_job"]
 
 
 def checkpoint_location(
@@ -46,13 +48,45 @@ def check_follow(follow: object, every: object) -> float:
     >>> check_follow(True, 5)
     5.0
     """
-    if not isinstance(follow, bool):
-        raise InvalidTypeError(f"follow must be a bool, got {follow!r}")
-    if isinstance(every, bool) or not isinstance(every, int | float):
-        raise InvalidTypeError(f"every must be seconds (a number), got {every!r}")
-    if not math.isfinite(every) or every < 0:
-        raise InvalidArgumentError(f"every must be finite seconds >= 0, got {every!r}")
-    return float(every)
+    checks.flag("follow", follow)
+    return checks.seconds("every", every)
+
+
+def check_sync(
+    to: object,
+    checkpoint: object,
+    on_page: object,
+    max_concurrency: object = 1,
+    *,
+    workers: bool = False,
+) -> None:
+    """Check what every sync takes: ``to``, ``checkpoint``, ``on_page``, ``max_concurrency``.
+
+    A sync function calls it before its own checks and its first request. With
+    ``workers`` (a Dask sync) the checkpoint must be a location each worker opens.
+
+    Examples
+    --------
+    >>> check_sync("out", None, None, 4)
+    >>> check_sync("out", None, "print", 4)
+    Traceback (most recent call last):
+    ...
+    arrowtap.errors.InvalidTypeError: on_page must be a function of 2 arguments, not str 'print'
+    """
+    checks.path("to", to)
+    if isinstance(to, str) and "://" in to:  # "s3://b/x" would become a local "s3:" directory
+        raise InvalidArgumentError(
+            f"to must be a local directory; {checks.shown(redact(to))} is a URL, which a sync"
+            " does not write to"
+        )
+    check_checkpoint(checkpoint)
+    if workers and isinstance(checkpoint, Checkpoint):
+        raise InvalidTypeError(
+            "checkpoint of a Dask sync must be a location every worker opens (a path or a"
+            f" harperdb+http(s):// URL), not an open {type(checkpoint).__name__}"
+        )
+    checks.function("on_page", on_page, takes=2)
+    checks.positive_int("max_concurrency", max_concurrency, maximum=checks.MAX_CONCURRENCY)
 
 
 def sync_job(
@@ -78,8 +112,7 @@ def sync_job(
         Ctrl-C or SIGTERM; ``.summary`` holds what every run committed.
     """
     pause = check_follow(follow, every)
-    if not isinstance(to, str | os.PathLike):
-        raise InvalidTypeError(f"to must be a directory path, got {to!r}")
+    check_sync(to, checkpoint, on_page, max_concurrency)
     total = SyncSummary(runs=0)
     try:
         plan = make_plan()

@@ -22,9 +22,13 @@ from urllib.parse import quote
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from arrowtap.errors import SinkError
+from arrowtap import _checks as checks
+from arrowtap.errors import InvalidArgumentError, SinkError
 
 __all__ = ["OFFSET_KEY", "ParquetDatasetSink", "page_offset_of", "partition_dirname", "with_offset"]
+
+_CODECS = ("none", "snappy", "gzip", "brotli", "lz4", "zstd")
+"""The Parquet codecs ``compression`` takes."""
 
 OFFSET_KEY = b"arrowtap.offset"
 """Key of a page file's metadata holding (JSON) the offset that resumes after the page."""
@@ -70,8 +74,10 @@ class ParquetDatasetSink:
     """
 
     def __init__(self, directory: str | os.PathLike[str], *, compression: str = "zstd") -> None:
-        self.directory = Path(directory)
-        self.compression = compression
+        self.directory = Path(checks.path("directory", directory))
+        self.compression = checks.one_of("compression", compression, _CODECS)
+        if compression != "none" and not pa.Codec.is_available(compression):
+            raise InvalidArgumentError(f"compression {compression!r} is not in this pyarrow build")
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -148,7 +148,7 @@ def _frame(
         return dd.from_pandas(meta, npartitions=1)
     envs = list(parts)
     return dd.from_map(
-        ReadGroup(plan, INDEX, ()),
+        ReadGroup(plan, INDEX, (), meta),
         list(parts.values()),
         meta=meta,
         divisions=(*envs, envs[-1]),

@@ -13,15 +13,19 @@ from typing import TypedDict, Unpack
 
 import httpx
 
+from arrowtap import _checks as checks
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.finspace.listing_source import DEFAULT_PAGE_SIZE, ListingSource
 from arrowtap.connectors.finspace.wire.auth import CredentialsLike
+from arrowtap.connectors.finspace.wire.model import SYSTEM, check_value, listing
 from arrowtap.io.contract import Plan
+from arrowtap.io.inputs import check_http
 
 __all__ = [
     "CHECKPOINT_NAME",
     "DEFAULT_PAGE_SIZE",
     "ListingOptions",
+    "check_listing_options",
     "plan_finspace_changesets",
     "plan_finspace_cluster_nodes",
     "plan_finspace_clusters",
@@ -48,6 +52,40 @@ class ListingOptions(TypedDict):
     retry: RetryPolicy | None
 
 
+def check_listing_options(
+    operation: str,
+    *,
+    region: object,
+    endpoint_url: object,
+    page_size: object,
+    client: object,
+    retry: object,
+) -> None:
+    """Check the options of a listing that need no AWS configuration to check.
+
+    Credentials, and a region or endpoint not given, are resolved (and checked) by
+    :func:`plan_listing`, from the environment and the AWS configuration files.
+
+    Examples
+    --------
+    >>> check_listing_options("ListKxClusters", region="eu-west-1", endpoint_url=None,
+    ...                       page_size=10, client=None, retry=None)
+    >>> check_listing_options("ListKxClusters", region=None, endpoint_url="ftp://x",
+    ...                       page_size=10, client=None, retry=None)
+    Traceback (most recent call last):
+    ...
+    arrowtap.errors.InvalidArgumentError: finspace: endpoint_url must be http://host[:port] or https://host[:port], not 'ftp://x'
+    """  # noqa: E501
+    checks.optional(checks.name, "region", region, system=SYSTEM)
+    checks.optional(checks.url, "endpoint_url", endpoint_url, system=SYSTEM)
+    check_http(client, retry, system=SYSTEM)
+    if page_size is not None:  # the model tells the type and the range...
+        check_value(listing(operation).member("maxResults").shape, page_size,
+                    f"{operation}: page_size (maxResults)")  # fmt: skip
+        # ... but not for every listing: an AWS Integer is an int32 all the same.
+        checks.integer("page_size", page_size, minimum=0, maximum=checks.MAX_COUNT, system=SYSTEM)
+
+
 def plan_listing(
     operation: str, params: Mapping[str, str | None], **options: Unpack[ListingOptions]
 ) -> Plan:
@@ -62,6 +100,10 @@ def plan_listing(
     >>> plan.snapshot, plan.checkpoint_name, [p.key for p in plan.partitions]
     (True, 'finspace-listings', ['finspace:us-east-1:ListKxDatabases:environmentId=abc'])
     """
+    check_listing_options(
+        operation, region=options["region"], endpoint_url=options["endpoint_url"],
+        page_size=options["page_size"], client=options["client"], retry=options["retry"],
+    )  # fmt: skip
     source = ListingSource(
         operation,
         region=options["region"],

@@ -12,11 +12,13 @@ from typing import Any
 
 import httpx
 
+from arrowtap import _checks as checks
 from arrowtap.connectors._http import RetryPolicy, redact
 from arrowtap.connectors.fleet import rows
 from arrowtap.connectors.fleet.probes import Errors, FleetSource, Probe
 from arrowtap.errors import ArrowtapError, InvalidArgumentError, InvalidTypeError
 from arrowtap.io.contract import Plan, project
+from arrowtap.io.inputs import check_http
 
 __all__ = ["CHECKPOINT_NAME", "FinSpaceEnvironments", "Targets", "plan_fleet"]
 
@@ -50,8 +52,11 @@ def _targets(system: str, targets: Targets | None) -> list[tuple[str, str]]:
     if len(pairs) < len(given):
         raise InvalidTypeError(
             f"fleet: {system} must be a URL, a list of URLs or a mapping "
-            f"{{cluster: URL or URLs}}, got {targets!r}"
+            f"{{cluster: URL or URLs}}, got {checks.shown(targets)}"
         )
+    for label, url in pairs:
+        checks.url(system, url, system="fleet")
+        checks.optional(checks.name, f"the label of {system} {redact(url)}", label, system="fleet")
     return [(rows.httpx_netloc(url) if label is None else label, url) for label, url in pairs]
 
 
@@ -65,8 +70,10 @@ def _finspace_probes(
         if not isinstance(ids, Sequence) or not all(isinstance(e, str) for e in ids):
             raise InvalidTypeError(
                 f"fleet: finspace must be True, an environment id or a list of them, "
-                f"got {environments!r}"
+                f"got {checks.shown(environments)}"
             )
+        for env in ids:
+            checks.name("finspace", env, system="fleet")
         return [Probe(f"finspace:{env}", "finspace", env) for env in ids]
     from arrowtap.connectors.finspace.listings import scan_finspace_environments
 
@@ -83,6 +90,29 @@ def _finspace_probes(
         Probe(f"finspace:{e['environmentId']}", "finspace", e["environmentId"], name=e["name"])
         for e in envs
     ]
+
+
+def _finspace_options(options: object) -> dict[str, Any]:
+    """The FinSpace listings' options, checked as the listings check them (nothing sent)."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise InvalidTypeError(
+            f"fleet: finspace_options must be a mapping of options, not {checks.shown(options)}"
+        )
+    unknown = sorted(set(options) - set(_FINSPACE_OPTIONS), key=str)
+    if unknown:
+        raise InvalidArgumentError(
+            f"fleet: finspace_options has no option {unknown[0]!r} (they are {_FINSPACE_OPTIONS})"
+        )
+    from arrowtap.connectors.finspace.plans import check_listing_options
+
+    check_listing_options(
+        "ListKxClusters", region=options.get("region"), endpoint_url=options.get("endpoint_url"),
+        page_size=options.get("page_size"), client=options.get("client"),
+        retry=options.get("retry"),
+    )  # fmt: skip
+    return dict(options)
 
 
 def _url_probes(system: str, targets: Targets | None, node: Callable[[str], str]) -> list[Probe]:
@@ -127,18 +157,9 @@ def plan_fleet(
     >>> [part.key for part in plan.partitions]
     ['pvarchiver:beamline:http://archiver:4812', 'kinetica:kinetica:9191:http://kinetica:9191']
     """
-    if errors not in ("report", "raise"):
-        raise InvalidArgumentError(f"fleet: errors must be 'report' or 'raise', got {errors!r}")
-    if client is not None and not isinstance(client, httpx.Client):
-        raise InvalidTypeError(f"fleet: client must be an httpx.Client or None, got {client!r}")
-    if retry is not None and not isinstance(retry, RetryPolicy):
-        raise InvalidTypeError(f"fleet: retry must be a RetryPolicy or None, got {retry!r}")
-    options = dict(finspace_options or {})
-    unknown = sorted(set(options) - set(_FINSPACE_OPTIONS))
-    if unknown:
-        raise InvalidArgumentError(
-            f"fleet: finspace_options has no option {unknown[0]!r} (they are {_FINSPACE_OPTIONS})"
-        )
+    checks.one_of("errors", errors, ("report", "raise"), system="fleet")
+    check_http(client, retry, system="fleet")
+    options = _finspace_options(finspace_options)
     project(rows.FLEET_SCHEMA, columns)  # checked before anything is asked
     urls = [
         *_url_probes("harperdb", harperdb, rows.httpx_netloc),

@@ -17,6 +17,7 @@ import httpx
 import pandas as pd
 import pyarrow as pa
 
+from arrowtap import _checks as checks
 from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.fleet.planning import (
@@ -26,7 +27,6 @@ from arrowtap.connectors.fleet.planning import (
     plan_fleet,
 )
 from arrowtap.connectors.fleet.probes import Errors
-from arrowtap.errors import InvalidArgumentError, InvalidTypeError
 from arrowtap.io import job, reading
 from arrowtap.io.contract import Page, Partition, Plan
 from arrowtap.io.sync import SyncSummary
@@ -35,11 +35,9 @@ __all__ = ["CHECKPOINT_NAME", "plan_fleet", "read_fleet", "scan_fleet", "sync_fl
 
 
 def _concurrency(max_concurrency: object) -> int:
-    if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
-        raise InvalidTypeError(f"fleet: max_concurrency must be an int, got {max_concurrency!r}")
-    if max_concurrency < 1:
-        raise InvalidArgumentError(f"fleet: max_concurrency must be >= 1, got {max_concurrency!r}")
-    return max_concurrency
+    return checks.positive_int(
+        "max_concurrency", max_concurrency, maximum=checks.MAX_CONCURRENCY, system="fleet"
+    )
 
 
 def read_fleet(

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.harperdb._checks import check_node, open_node
 from arrowtap.connectors.harperdb.wire.client import HarperDBClient, operation_url
 from arrowtap.connectors.harperdb.wire.views import (
     CLUSTER_STATUS_SCHEMA,
@@ -26,9 +27,6 @@ from arrowtap.connectors.harperdb.wire.views import (
     cluster_status_table,
     nodes_table,
     routes_table,
-)
-from arrowtap.connectors.harperdb.wire.writer import (
-    HarperDBWriteError,  # re-exported: the facade takes it from here
 )
 from arrowtap.io import job, reading
 from arrowtap.io.contract import Page, Partition, Plan
@@ -39,7 +37,6 @@ from arrowtap.io.views import ViewSource
 __all__ = [
     "CHECKPOINT_NAME",
     "ClusterStatusFetch",
-    "HarperDBWriteError",
     "plan_harperdb_cluster_status",
     "read_harperdb_cluster_status",
     "read_harperdb_nodes",
@@ -73,6 +70,9 @@ class ClusterStatusFetch:
     password: str | None = None
     client: httpx.Client | None = field(default=None, compare=False)
     retry: RetryPolicy | None = None
+
+    def __post_init__(self) -> None:
+        check_node(self.url, self.username, self.password, self.client, self.retry)
 
     def __repr__(self) -> str:
         node, user, _ = operation_url(self.url)
@@ -112,8 +112,8 @@ def plan_harperdb_cluster_status(
     >>> plan.snapshot, [part.key for part in plan.partitions], plan.schema.names
     (True, ['cluster_status:http://node1:9925'], ['peer_name'])
     """
-    node = operation_url(url)[0].rstrip("/")
     fetch = ClusterStatusFetch(url, username, password, client, retry)
+    node = operation_url(url)[0].rstrip("/")
     return Plan(
         ViewSource(CLUSTER_STATUS_SCHEMA, fetch),
         [Partition(f"cluster_status:{node}")],
@@ -305,9 +305,7 @@ def read_harperdb_nodes(
     >>> df[["name", "replicates"]].values.tolist()
     [['node2', True]]
     """
-    with HarperDBClient(
-        url, username=username, password=password, client=client, retry=retry
-    ) as hdb:
+    with open_node(url, username, password, client, retry) as hdb:
         records = hdb.operation(
             "search_by_value",
             database="system",
@@ -345,7 +343,5 @@ def read_harperdb_routes(
     >>> read_harperdb_routes("http://node1:9925", client=client)[["host", "port"]].values.tolist()
     [['10.0.0.2', 9933]]
     """
-    with HarperDBClient(
-        url, username=username, password=password, client=client, retry=retry
-    ) as hdb:
+    with open_node(url, username, password, client, retry) as hdb:
         return to_pandas(routes_table(hdb.operation("cluster_get_routes")))

@@ -13,8 +13,10 @@ from typing import Any
 
 import httpx
 
+from arrowtap import _checks as checks
 from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.harperdb._checks import check_table_read
 from arrowtap.connectors.harperdb.ranges import (
     decode_bounds,
     encode_bounds,
@@ -30,11 +32,10 @@ from arrowtap.connectors.harperdb.table_source import (
 )
 from arrowtap.connectors.harperdb.wire.client import SYSTEM
 from arrowtap.connectors.harperdb.wire.layout import SchemaLike
-from arrowtap.errors import InvalidArgumentError, InvalidTypeError
 from arrowtap.io import job, offsets
 from arrowtap.io.contract import Plan
 from arrowtap.io.dask import from_plan, sync_groups
-from arrowtap.io.inputs import TimeLike, to_ns
+from arrowtap.io.inputs import TimeLike
 from arrowtap.io.sink import ParquetDatasetSink
 from arrowtap.io.sync import SyncSummary
 
@@ -42,11 +43,9 @@ __all__ = ["read_harperdb", "sync_harperdb"]
 
 
 def _npartitions(npartitions: object) -> int:
-    if isinstance(npartitions, bool) or not isinstance(npartitions, int):
-        raise InvalidTypeError(f"{SYSTEM}: npartitions must be an int, got {npartitions!r}")
-    if npartitions < 1:
-        raise InvalidArgumentError(f"{SYSTEM}: npartitions must be >= 1, got {npartitions!r}")
-    return npartitions
+    return checks.positive_int(
+        "npartitions", npartitions, maximum=checks.MAX_PARTITIONS, system=SYSTEM
+    )
 
 
 def read_harperdb(
@@ -98,7 +97,10 @@ def read_harperdb(
     (3, True)
     """
     n = _npartitions(npartitions)
-    since_ns = None if since is None else to_ns(since, "since")
+    since_ns = check_table_read(
+        url, database, table, columns=columns, since=since, page_size=page_size, schema=schema,
+        username=username, password=password, client=client, retry=retry,
+    )  # fmt: skip
     source = HarperDBTableSource(
         url,
         database,
@@ -188,21 +190,12 @@ def sync_harperdb(
     ([10, 0], ['harperdb:shop.items@0', 'harperdb:shop.items@1', 'harperdb:shop.items@2'])
     """
     n = _npartitions(npartitions)
-    if not isinstance(to, str | os.PathLike):
-        raise InvalidTypeError(f"{SYSTEM}: to must be a directory path, got {to!r}")
-    if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
-        raise InvalidTypeError(f"{SYSTEM}: max_concurrency must be an int, got {max_concurrency!r}")
-    if max_concurrency < 1:
-        raise InvalidArgumentError(
-            f"{SYSTEM}: max_concurrency must be >= 1, got {max_concurrency!r}"
-        )
+    job.check_sync(to, checkpoint, None, max_concurrency, workers=True)
     location = job.checkpoint_location(to, checkpoint)
-    if not isinstance(location, str | os.PathLike):
-        raise InvalidTypeError(
-            f"{SYSTEM}: a Dask sync needs a checkpoint every worker can open (a path or a "
-            f"harperdb+http(s):// URL), not {type(location).__name__}"
-        )
-    since_ns = None if since is None else to_ns(since, "since")
+    since_ns = check_table_read(
+        url, database, table, columns=columns, since=since, page_size=page_size, schema=schema,
+        username=username, password=password, client=client, retry=retry,
+    )  # fmt: skip
     source = HarperDBTableSource(
         url,
         database,

@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 
 from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.harperdb._checks import open_node
 from arrowtap.connectors.harperdb.wire import clustering
 from arrowtap.connectors.harperdb.wire.arguments import Route
-from arrowtap.connectors.harperdb.wire.client import HarperDBClient
 from arrowtap.connectors.harperdb.wire.clustering import RoutesUpdate
 from arrowtap.connectors.harperdb.wire.views import routes_table
 
@@ -59,9 +59,7 @@ def cluster_set_routes(
     >>> cluster_set_routes("http://node1:9925", "ws://10.0.0.2:9933", client=client).changed
     (Route(url='ws://10.0.0.2:9933', host='10.0.0.2', port=9933, server=None),)
     """
-    with HarperDBClient(
-        url, username=username, password=password, client=client, retry=retry
-    ) as hdb:
+    with open_node(url, username, password, client, retry) as hdb:
         return clustering.set_routes(hdb, routes, server)
 
 
@@ -86,9 +84,7 @@ def cluster_get_routes(
     >>> cluster_get_routes("http://node1:9925", client=client)
     [Route(url=None, host='10.0.0.3', port=9933, server=None)]
     """
-    with HarperDBClient(
-        url, username=username, password=password, client=client, retry=retry
-    ) as hdb:
+    with open_node(url, username, password, client, retry) as hdb:
         table = routes_table(clustering.get_routes(hdb))
     return [Route(**row) for row in table.to_pylist()]
 
@@ -119,7 +115,5 @@ def cluster_delete_routes(
     >>> cluster_delete_routes("http://node1:9925", ["ws://10.0.0.2:9933"], client=client).changed
     (Route(url='ws://10.0.0.2:9933', host='10.0.0.2', port=9933, server=None),)
     """
-    with HarperDBClient(
-        url, username=username, password=password, client=client, retry=retry
-    ) as hdb:
+    with open_node(url, username, password, client, retry) as hdb:
         return clustering.delete_routes(hdb, routes)

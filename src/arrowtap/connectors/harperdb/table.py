@@ -18,11 +18,12 @@ import pyarrow as pa
 
 from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.harperdb._checks import check_table_read
 from arrowtap.connectors.harperdb.table_source import DEFAULT_PAGE_SIZE, HarperDBTableSource
 from arrowtap.connectors.harperdb.wire.layout import SchemaLike
 from arrowtap.io import reading
 from arrowtap.io.contract import Plan
-from arrowtap.io.inputs import TimeLike, to_ns
+from arrowtap.io.inputs import TimeLike, check_checkpoint
 from arrowtap.io.reading import Increment
 
 __all__ = [
@@ -70,7 +71,10 @@ def plan_table(
 it has no updated-time attribute (__updatedtime__ or @updatedTime); read it whole (no since, \
 no checkpoint)
     """
-    since_ns = None if since is None else to_ns(since, "since")
+    since_ns = check_table_read(
+        url, database, table, columns=columns, since=since, page_size=page_size, schema=schema,
+        username=username, password=password, client=client, retry=retry,
+    )  # fmt: skip
     source = HarperDBTableSource(
         url,
         database,
@@ -224,7 +228,7 @@ def scan_harperdb(
         password=password,
         client=client,
         retry=retry,
-        incremental=checkpoint is not None,
+        incremental=check_checkpoint(checkpoint) is not None,
     )
     return reading.scan(plan, checkpoint=checkpoint)
 
@@ -373,6 +377,6 @@ def read_harperdb(
         password=password,
         client=client,
         retry=retry,
-        incremental=checkpoint is not None,
+        incremental=check_checkpoint(checkpoint) is not None,
     )
     return reading.read(plan, checkpoint=checkpoint)

@@ -9,8 +9,10 @@ import httpx
 import pandas as pd
 import pyarrow as pa
 
+from arrowtap import _checks as checks
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.harperdb.wire.client import HarperDBClient
+from arrowtap.connectors.harperdb._checks import check_node, open_node
+from arrowtap.connectors.harperdb.wire.client import SYSTEM
 from arrowtap.connectors.harperdb.wire.encode import check_table
 from arrowtap.connectors.harperdb.wire.writer import (
     DEFAULT_BATCH_SIZE,
@@ -19,15 +21,24 @@ from arrowtap.connectors.harperdb.wire.writer import (
 )
 from arrowtap.errors import InvalidArgumentError
 
-__all__ = ["write_harperdb"]
+__all__ = ["MAX_BATCH", "write_harperdb"]
+
+MAX_BATCH = 1_000_000
+"""Most records per ``upsert`` request (one JSON body holds them all)."""
 
 
 def _batches(data: Any) -> tuple[pa.Schema, Iterator[pa.RecordBatch], pa.Table | None]:
     """The input's schema, its batches, and the whole table when it is in memory."""
-    if isinstance(data, dict):
-        data = pa.table(data)
-    if isinstance(data, pd.DataFrame):
-        data = pa.Table.from_pandas(data, preserve_index=None)
+    try:
+        if isinstance(data, dict):
+            data = pa.table(data)
+        if isinstance(data, pd.DataFrame):
+            data = pa.Table.from_pandas(data, preserve_index=None)
+    except (TypeError, ValueError, pa.ArrowException) as exc:
+        # pa.table({"a": 1}) and a column of objects Arrow cannot type: the input's fault.
+        raise InvalidArgumentError(
+            f"write_harperdb: data is not a table of columns Arrow can type: {exc}"
+        ) from exc
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
     if isinstance(data, pa.Table):
@@ -125,10 +136,14 @@ def write_harperdb(
     >>> summary.rows, summary.batches
     (3, 2)
     """
+    check_node(url, username, password, client, retry)
+    for arg, value in (("database", database), ("table", table), ("primary_key", primary_key)):
+        checks.name(arg, value, system=SYSTEM)
+    checks.positive_int("batch_size", batch_size, maximum=MAX_BATCH, system=SYSTEM)
+    checks.flag("create", create, system=SYSTEM)
+    checks.flag("typed", typed, system=SYSTEM)
     schema, batches, whole = _batches(data)
-    with HarperDBClient(
-        url, username=username, password=password, client=client, retry=retry
-    ) as hdb:
+    with open_node(url, username, password, client, retry) as hdb:
         writer = HarperDBWriter(
             hdb, database, table, primary_key=primary_key, batch_size=batch_size
         )

@@ -11,10 +11,11 @@ from typing import Any
 import httpx
 import zmq
 
+from arrowtap import _checks as checks
 from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy, redact
+from arrowtap.connectors.kinetica._checks import check_stream
 from arrowtap.connectors.kinetica.monitor import open_stream
-from arrowtap.connectors.kinetica.monitor_state import check_settings
 from arrowtap.connectors.kinetica.monitor_stream import MonitorStream
 from arrowtap.connectors.kinetica.wire.client import SYSTEM
 from arrowtap.connectors.kinetica.wire.follow import (
@@ -26,7 +27,7 @@ from arrowtap.connectors.kinetica.wire.follow import (
     TableDropped,
     Updated,
 )
-from arrowtap.errors import InvalidArgumentError
+from arrowtap.errors import InvalidArgumentError, InvalidTypeError
 
 __all__ = ["CallbackKind", "KineticaTableMonitor"]
 
@@ -62,7 +63,10 @@ _DISPATCH: dict[type, tuple[CallbackKind, Callable[[Any], Any]]] = {
 
 def _callbacks(callbacks: Mapping[CallbackKind | str, Callable[[Any], object]]) -> dict[str, Any]:
     if not isinstance(callbacks, Mapping) or not callbacks:
-        raise InvalidArgumentError(f"{SYSTEM}: callbacks must be a non-empty mapping")
+        error = InvalidArgumentError if isinstance(callbacks, Mapping) else InvalidTypeError
+        raise error(
+            f"{SYSTEM}: callbacks must be a non-empty mapping, not {checks.shown(callbacks)}"
+        )
     out: dict[str, Any] = {}
     for kind, function in callbacks.items():
         try:
@@ -72,8 +76,9 @@ def _callbacks(callbacks: Mapping[CallbackKind | str, Callable[[Any], object]]) 
             raise InvalidArgumentError(
                 f"{SYSTEM}: unknown callback kind {kind!r}: one of {kinds}"
             ) from None
-        if not callable(function):
-            raise InvalidArgumentError(f"{SYSTEM}: the {kind!s} callback is not callable")
+        checks.function(f"the {kind!s} callback", function, takes=1, system=SYSTEM)
+        if function is None:
+            raise InvalidTypeError(f"{SYSTEM}: the {kind!s} callback is None, not a function")
     return out
 
 
@@ -177,7 +182,7 @@ class KineticaTableMonitor:
             },
             "zmq_context": zmq_context,
         }
-        check_settings(events, inactivity_timeout, decode_failure_mode, None)
+        check_stream(url, table, **self._settings)  # all of them now, before start()
         self._stream: MonitorStream | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None

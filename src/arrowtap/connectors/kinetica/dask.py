@@ -1,9 +1,10 @@
 """Kinetica on Dask: a table or a query split by ranges of a column, a table synced by ranges.
 
 Each Dask partition is one range of a column (:mod:`.ranges`), read on a worker with
-its own connection: a table with a filter on the column, a query as a subquery cut to
-the range. A Dask sync runs the shared runner per range of the increasing column,
-the ranges kept in the checkpoint from the first run on.
+its own connection: a table with a filter on the column, a query
+(:mod:`.dask_sql`) as a subquery cut to the range. A Dask sync runs the shared
+runner per range of the increasing column, the ranges kept in the checkpoint from
+the first run on.
 """
 
 from __future__ import annotations
@@ -13,30 +14,32 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-import pyarrow as pa
 
 from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.kinetica import ranges
-from arrowtap.connectors.kinetica._checks import check_positive, need_increasing_column
-from arrowtap.connectors.kinetica.sql import CHECKPOINT_NAME as SQL_CHECKPOINT
-from arrowtap.connectors.kinetica.sql_source import SqlSource
+from arrowtap.connectors.kinetica._arguments import (
+    MAX_PAGE_SIZE,
+    MAX_PARTITIONS,
+    check_connection,
+    check_count,
+    check_dask_read,
+    check_name,
+    check_names,
+)
+from arrowtap.connectors.kinetica._checks import check_where, need_increasing_column
+from arrowtap.connectors.kinetica.dask_sql import read_kinetica_sql
 from arrowtap.connectors.kinetica.table import plan_kinetica
 from arrowtap.connectors.kinetica.table_source import DEFAULT_PAGE_SIZE, TableSource
-from arrowtap.connectors.kinetica.wire.client import SYSTEM
-from arrowtap.connectors.kinetica.wire.incremental import column_name, ordered_column
-from arrowtap.connectors.kinetica.wire.schema import from_arrow_schema
-from arrowtap.connectors.kinetica.wire.types import KineticaColumn
-from arrowtap.errors import InvalidArgumentError, InvalidTypeError
+from arrowtap.connectors.kinetica.wire.incremental import ordered_column
 from arrowtap.io import job
 from arrowtap.io.contract import Plan
 from arrowtap.io.dask import from_plan, sync_groups
 from arrowtap.io.sink import ParquetDatasetSink
 from arrowtap.io.sync import SyncSummary
 
+# read_kinetica_sql lives in .dask_sql; the facade and the registry find it here.
 __all__ = ["read_kinetica", "read_kinetica_sql", "sync_kinetica"]
-
-_NUMERIC = ("int", "int8", "int16", "long", "float", "double")
 
 
 def read_kinetica(
@@ -93,7 +96,12 @@ def read_kinetica(
     >>> ddf.npartitions, ddf.divisions[:2], n
     (4, (0, 24), 100)
     """
-    ranges.check_split(npartitions, divisions)
+    connection = (username, password, token, client, retry)
+    check_dask_read(url, npartitions, divisions, page_size, *connection)
+    check_name("table", table)
+    check_name("partition_column", partition_column)
+    columns = check_names("columns", columns)
+    check_where(where)
     if columns is not None and partition_column not in columns:
         columns = [partition_column, *columns]
     plan = plan_kinetica(
@@ -125,128 +133,6 @@ def _worker_source(planner: TableSource) -> TableSource:
     # What the workers read with: the planner's settings and type, without its client.
     state = planner.__getstate__()
     return TableSource(**state)  # type: ignore[arg-type]
-
-
-def read_kinetica_sql(
-    url: str,
-    sql: str,
-    *,
-    partition_column: str,
-    npartitions: int | None = None,
-    divisions: Sequence[Any] | None = None,
-    page_size: int = DEFAULT_PAGE_SIZE,
-    username: str | None = None,
-    password: str | None = None,
-    token: str | None = None,
-    client: httpx.Client | None = None,
-    retry: RetryPolicy | None = None,
-) -> Any:
-    """The result of a SQL query as a Dask DataFrame, split by ranges of a numeric column.
-
-    Each Dask partition runs the query as a subquery cut to one range of
-    ``partition_column`` (``SELECT * FROM (<sql>) AS arrowtap_range WHERE
-    <column> >= lo AND <column> < hi``, the last range closed) on a worker, paged
-    through a paging table of its own, and sorts it by the column. Rows whose
-    ``partition_column`` is null are in no partition. The query runs once per
-    partition, plus on the client: once for the schema (``LIMIT 0``) and, with
-    ``npartitions``, twice for the smallest and largest value.
-
-    Parameters
-    ----------
-    url, sql, page_size, username, password, token, retry
-        As in :func:`arrowtap.read_kinetica_sql`.
-    partition_column : str
-        A result column of integer or floating-point type to split on and index by.
-    npartitions : int, optional
-        Split its range (smallest to largest value) into this many equal ranges.
-    divisions : list, optional
-        The range bounds yourself, ascending; ``len(divisions) - 1`` partitions.
-    client : httpx.Client, optional
-        Used only on the client, to plan; workers make their own.
-
-    Returns
-    -------
-    dask.dataframe.DataFrame
-        The result's columns, indexed by ``partition_column``.
-
-    Examples
-    --------
-    >>> from arrowtap.testing.kinetica import FakeKinetica
-    >>> with FakeKinetica() as fake:
-    ...     _ = fake.create_table("t", [("id", "long"), ("x", "double")])
-    ...     fake.insert("t", [{"id": i, "x": i / 4} for i in range(100)])
-    ...     ddf = read_kinetica_sql(fake.url, "SELECT id, x FROM t WHERE x < 20",
-    ...                             partition_column="id", npartitions=4)
-    ...     n = len(ddf.compute())
-    >>> ddf.npartitions, ddf.divisions, n
-    (4, (0, 19, 39, 59, 79), 80)
-    """
-    ranges.check_split(npartitions, divisions)
-    column_name(partition_column)
-    inner = _inner(sql)
-    settings: dict[str, Any] = {
-        "page_size": page_size, "username": username, "password": password, "token": token,
-        "retry": retry,
-    }  # fmt: skip
-    # The schema of the result, from an empty one: no rows travel.
-    empty = f"SELECT * FROM ({inner}) AS arrowtap_range LIMIT 0"
-    with SqlSource(url, empty, client=client, **settings) as probe:
-        schema = probe.schema
-        list(probe.read(probe.partition()))  # the read clears the probe's paging table
-    col = ordered_column(from_arrow_schema(schema), partition_column, "partition column")
-    if col.kind not in _NUMERIC:
-        raise InvalidArgumentError(
-            f"{SYSTEM}: partition_column {partition_column!r} ({col.type_name}) must be of an "
-            "integer or floating-point type to cut a query's result"
-        )
-    if divisions is not None:
-        bounds = ranges.user_bounds(col, divisions)
-    else:
-        lo, hi = (_end(url, inner, col, end, schema, client, settings) for end in ("ASC", "DESC"))
-        usable = lo is not None and hi is not None
-        bounds = ranges.split(lo, hi, npartitions or 1, col) if usable else [0, 0]
-    source = SqlSource(url, inner, known_schema=schema, **settings)
-    n = len(bounds) - 1
-    parts = [source.range_partition(col, bounds[i], bounds[i + 1], i == n - 1) for i in range(n)]
-    return from_plan(
-        Plan(source, parts, SQL_CHECKPOINT, snapshot=True),
-        [[p] for p in parts],
-        index=partition_column,
-        sort_by=(partition_column,),
-        divisions=ranges.index_values(col, bounds),
-    )
-
-
-def _inner(sql: object) -> str:
-    """The statement to run as a subquery: without the ``;`` that may end it."""
-    if not isinstance(sql, str):
-        raise InvalidTypeError(f"{SYSTEM}: sql must be a str statement, not {sql!r}")
-    inner = sql.strip().rstrip(";").strip()
-    if not inner:
-        raise InvalidArgumentError(f"{SYSTEM}: sql must be a non-empty statement, not {sql!r}")
-    return inner
-
-
-def _end(
-    url: str,
-    inner: str,
-    col: KineticaColumn,
-    order: str,
-    schema: pa.Schema,
-    client: httpx.Client | None,
-    settings: dict[str, Any],
-) -> Any:
-    """The smallest (``ASC``) or largest (``DESC``) value of `col` in the result, if any."""
-    statement = (
-        f"SELECT * FROM ({inner}) AS arrowtap_range WHERE {col.name} IS NOT NULL "
-        f"ORDER BY {col.name} {order} LIMIT 1"
-    )
-    with SqlSource(
-        url, statement, known_schema=schema, client=client, **{**settings, "page_size": 1}
-    ) as source:
-        batches = [page.batch for page in source.read(source.partition())]
-    values = pa.Table.from_batches(batches, schema).column(col.name)
-    return values[0].as_py() if len(values) else None
 
 
 def sync_kinetica(
@@ -317,15 +203,15 @@ def sync_kinetica(
     >>> first.rows, len(first.partitions), second.rows, pq.read_table(out).num_rows
     (100, 4, 1, 101)
     """
+    check_connection(url, username, password, token, client, retry)
+    check_name("table", table)
+    job.check_sync(to, checkpoint, None, max_concurrency, workers=True)
     column = need_increasing_column(increasing_column, "a sync")
-    if checkpoint is not None and not isinstance(checkpoint, str | os.PathLike):
-        raise InvalidTypeError(
-            "a Dask sync needs a checkpoint every worker can open (a path or a "
-            f"harperdb+http(s):// URL), not {type(checkpoint).__name__}"
-        )
-    n = check_positive("npartitions", npartitions)
-    if not isinstance(to, str | os.PathLike):
-        raise InvalidTypeError(f"to must be a directory path, got {to!r}")
+    check_names("columns", columns)
+    check_where(where)
+    check_name("tie_breaker", tie_breaker, optional=True)
+    n = check_count("npartitions", npartitions, MAX_PARTITIONS)
+    check_count("page_size", page_size, MAX_PAGE_SIZE)
     location = job.checkpoint_location(to, checkpoint)
     ParquetDatasetSink(to)  # the directory (home of the default checkpoint) exists
     plan = plan_kinetica(

@@ -17,13 +17,8 @@ import zmq
 
 from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.kinetica._checks import check_checkpoint
-from arrowtap.connectors.kinetica.monitor_state import (
-    CHECKPOINT_NAME,
-    MonitorState,
-    check_settings,
-    monitor_key,
-)
+from arrowtap.connectors.kinetica._checks import check_stream
+from arrowtap.connectors.kinetica.monitor_state import CHECKPOINT_NAME, MonitorState, monitor_key
 from arrowtap.connectors.kinetica.monitor_stream import MonitorStream
 from arrowtap.connectors.kinetica.monitor_sync import plan_kinetica_monitor, sync_kinetica_monitor
 from arrowtap.connectors.kinetica.wire.client import KineticaClient
@@ -72,8 +67,13 @@ def open_stream(
     raw: bool = False,
 ) -> MonitorStream:
     """Open a stream: the settings checked, its committed state loaded, the client opened."""
-    events = check_settings(events, inactivity_timeout, decode_failure_mode, stop_when_idle)
-    check_checkpoint(checkpoint)
+    events = check_stream(
+        url, table, events=events, checkpoint=checkpoint, increasing_column=increasing_column,
+        tie_breaker=tie_breaker, inactivity_timeout=inactivity_timeout,
+        decode_failure_mode=decode_failure_mode, stop_when_idle=stop_when_idle,
+        monitor_url=monitor_url, page_size=page_size, credentials=credentials,
+        zmq_context=zmq_context,
+    )  # fmt: skip
     zmq_url = monitor_url_of(url, monitor_url)
     client = KineticaClient(url, **credentials)
     try:

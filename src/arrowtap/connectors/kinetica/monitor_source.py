@@ -45,7 +45,7 @@ from arrowtap.io.contract import Offset, Page, Partition
 __all__ = ["MonitorSource"]
 
 
-@dataclass
+@dataclass(repr=False)
 class MonitorSource(LazyClient):
     """The rows inserted into one Kinetica table, back-filled and followed.
 

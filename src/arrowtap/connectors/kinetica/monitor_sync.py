@@ -15,11 +15,13 @@ from typing import Any
 import httpx
 import zmq
 
+from arrowtap import _checks as checks
 from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.kinetica._checks import check_checkpoint, need_increasing_column
+from arrowtap.connectors.kinetica._checks import check_stream, need_increasing_column
 from arrowtap.connectors.kinetica.monitor_source import MonitorSource
-from arrowtap.connectors.kinetica.monitor_state import CHECKPOINT_NAME, check_settings
+from arrowtap.connectors.kinetica.monitor_state import CHECKPOINT_NAME
+from arrowtap.connectors.kinetica.wire.client import SYSTEM
 from arrowtap.io import job
 from arrowtap.io.contract import Page, Partition, Plan
 from arrowtap.io.sync import SyncSummary
@@ -76,7 +78,14 @@ def plan_kinetica_monitor(
     (['id', 'x'], 'kinetica-monitor', 1)
     """
     column = need_increasing_column(increasing_column, "a monitor plan")
-    check_checkpoint(checkpoint)
+    check_stream(
+        url, table, events=["insert"], checkpoint=checkpoint, increasing_column=column,
+        tie_breaker=tie_breaker, inactivity_timeout=inactivity_timeout,
+        decode_failure_mode="abort", stop_when_idle=stop_when_idle, monitor_url=monitor_url,
+        page_size=page_size, zmq_context=zmq_context,
+        credentials=dict(username=username, password=password, token=token, client=client,
+                         retry=retry),
+    )  # fmt: skip
     source = MonitorSource(
         url,
         table,
@@ -175,9 +184,10 @@ def sync_kinetica_monitor(
     (5, [0, 1, 2, 3, 4])
     """
     job.check_follow(follow, 0.0)
+    job.check_sync(to, checkpoint, on_page)
     need_increasing_column(increasing_column, "a monitor sync")
-    check_checkpoint(checkpoint)
-    check_settings(["insert"], inactivity_timeout, "abort", stop_when_idle)
+    # Without follow a run must end: "never idle" (None) is what follow=True means.
+    checks.seconds("stop_when_idle", stop_when_idle, positive=True, system=SYSTEM)
 
     def plan() -> Plan:
         return plan_kinetica_monitor(

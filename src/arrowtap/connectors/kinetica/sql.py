@@ -15,11 +15,13 @@ import httpx
 import pandas as pd
 import pyarrow as pa
 
+from arrowtap import _checks as checks
 from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.kinetica._checks import check_checkpoint
+from arrowtap.connectors.kinetica._checks import check_call, check_positive
 from arrowtap.connectors.kinetica.sql_source import SqlSource
 from arrowtap.connectors.kinetica.table_source import DEFAULT_PAGE_SIZE
+from arrowtap.connectors.kinetica.wire.client import SYSTEM
 from arrowtap.io import job, reading
 from arrowtap.io.contract import Page, Partition, Plan
 from arrowtap.io.sync import SyncSummary
@@ -67,6 +69,11 @@ def plan_kinetica_sql(
     >>> plan.schema.names, plan.snapshot, plan.checkpoint_name
     (['n'], True, 'kinetica-sql')
     """
+    check_call(
+        url, username=username, password=password, token=token, client=client, retry=retry,
+        page_size=page_size,
+    )  # fmt: skip
+    checks.text("sql", sql, system=SYSTEM)
     source = SqlSource(
         url,
         sql,
@@ -114,6 +121,7 @@ def scan_kinetica_sql(
     ...     reader.schema.field("ts").type, reader.read_all().num_rows
     (TimestampType(timestamp[ms, tz=UTC]), 2)
     """
+    check_positive("max_concurrency", max_concurrency, maximum=checks.MAX_CONCURRENCY)
     plan = plan_kinetica_sql(
         url,
         sql,
@@ -172,6 +180,7 @@ def read_kinetica_sql(
     >>> df["neg"].tolist(), str(df["neg"].dtype)
     ([-3, -2, -1, 0], 'Int8')
     """
+    check_positive("max_concurrency", max_concurrency, maximum=checks.MAX_CONCURRENCY)
     plan = plan_kinetica_sql(
         url,
         sql,
@@ -235,7 +244,6 @@ def sync_kinetica_sql(
     >>> summary.rows, dataset.num_rows, len(dataset["snapshot_time"].unique())
     (3, 6, 2)
     """
-    check_checkpoint(checkpoint)
 
     def plan() -> Plan:
         return plan_kinetica_sql(

@@ -84,7 +84,7 @@ def ranged_statement(statement: str, part: SqlPartition) -> str:
     return f"SELECT * FROM ({inner}) AS arrowtap_range WHERE {condition}"
 
 
-@dataclass
+@dataclass(repr=False)
 class SqlSource(LazyClient):
     """The pages of one SQL statement's result.
 

@@ -15,14 +15,18 @@ import httpx
 import pandas as pd
 import pyarrow as pa
 
+from arrowtap import _checks as checks
 from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.kinetica._checks import (
+    check_call,
     check_checkpoint,
+    check_positive,
     check_where,
     need_increasing_column,
 )
 from arrowtap.connectors.kinetica.table_source import DEFAULT_PAGE_SIZE, TableSource
+from arrowtap.connectors.kinetica.wire.client import SYSTEM
 from arrowtap.io import reading
 from arrowtap.io.contract import Plan
 from arrowtap.io.reading import Increment
@@ -68,7 +72,13 @@ def plan_kinetica(
     >>> plan.schema.names, plan.checkpoint_name, plan.partitions[0].key.endswith(":t:by=id")
     (['x'], 'kinetica', True)
     """
+    check_call(
+        url, username=username, password=password, token=token, client=client, retry=retry,
+        page_size=page_size, table=table, columns=columns,
+    )  # fmt: skip
     check_where(where)
+    for arg, value in (("increasing_column", increasing_column), ("tie_breaker", tie_breaker)):
+        checks.optional(checks.name, arg, value, system=SYSTEM)
     source = TableSource(
         url,
         table,
@@ -88,8 +98,11 @@ def plan_kinetica(
         source.close()  # reopened by whoever reads the plan
 
 
-def _plan(checkpoint: object, increasing_column: str | None, **arguments: Any) -> Plan:
+def _plan(
+    checkpoint: object, increasing_column: str | None, max_concurrency: object, **arguments: Any
+) -> Plan:
     check_checkpoint(checkpoint)
+    check_positive("max_concurrency", max_concurrency, maximum=checks.MAX_CONCURRENCY)
     if checkpoint is not None:
         need_increasing_column(increasing_column, "an incremental read (checkpoint=)")
     return plan_kinetica(increasing_column=increasing_column, **arguments)
@@ -176,6 +189,7 @@ def scan_kinetica(
     plan = _plan(
         checkpoint,
         increasing_column,
+        max_concurrency,
         url=url,
         table=table,
         columns=columns,
@@ -323,6 +337,7 @@ def read_kinetica(
     plan = _plan(
         checkpoint,
         increasing_column,
+        max_concurrency,
         url=url,
         table=table,
         columns=columns,

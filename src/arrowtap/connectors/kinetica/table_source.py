@@ -63,7 +63,7 @@ class TablePartition(Partition):
     upper_closed: bool = False
 
 
-@dataclass
+@dataclass(repr=False)
 class TableSource(LazyClient):
     """The pages of one Kinetica table.
 

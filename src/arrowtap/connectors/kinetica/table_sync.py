@@ -14,7 +14,7 @@ import httpx
 
 from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.kinetica._checks import check_checkpoint, need_increasing_column
+from arrowtap.connectors.kinetica._checks import need_increasing_column
 from arrowtap.connectors.kinetica.table import plan_kinetica
 from arrowtap.connectors.kinetica.table_source import DEFAULT_PAGE_SIZE
 from arrowtap.io import job
@@ -98,7 +98,6 @@ def sync_kinetica(
     (5, 1, [0, 1, 2, 3, 4, 5])
     """
     column = need_increasing_column(increasing_column, "a sync")
-    check_checkpoint(checkpoint)
 
     def plan() -> Plan:
         return plan_kinetica(

@@ -10,34 +10,73 @@ import pandas as pd
 import pyarrow as pa
 
 from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.kinetica._arguments import (
+    MAX_PAGE_SIZE,
+    check_bool,
+    check_connection,
+    check_count,
+    check_mapping,
+    check_name,
+    check_names,
+)
 from arrowtap.connectors.kinetica.wire import tables
 from arrowtap.connectors.kinetica.wire.client import KineticaClient
 from arrowtap.connectors.kinetica.wire.writer import (
+    MODES,
     TableSpec,
     WriteSummary,
-    check_mode,
     table_type,
     to_wire,
     write,
 )
-from arrowtap.errors import InvalidArgumentError
+from arrowtap.errors import InvalidArgumentError, InvalidTypeError
 
 __all__ = ["write_kinetica"]
 
 
 def _arrow(data: Any) -> pa.Table:
     if isinstance(data, pd.DataFrame):
-        return pa.Table.from_pandas(data, preserve_index=False)
+        try:
+            return pa.Table.from_pandas(data, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+            # e.g. an object column mixing numbers and strings: no one Arrow type
+            raise InvalidArgumentError(f"Kinetica: write_kinetica: data: {exc}") from exc
     if isinstance(data, pa.Table):
         return data
     if isinstance(data, pa.RecordBatch):
         return pa.Table.from_batches([data])
     if isinstance(data, pa.RecordBatchReader):
         return data.read_all()
-    raise InvalidArgumentError(
+    raise InvalidTypeError(
         "Kinetica: write_kinetica takes a pandas or Dask DataFrame, or a pyarrow Table, "
         f"RecordBatch or RecordBatchReader, not {type(data).__name__}"
     )
+
+
+def _check(
+    table: object,
+    mode: object,
+    create: object,
+    batch_size: object,
+    primary_key: object,
+    shard_key: object,
+    properties: object,
+    table_options: object,
+    coerce: object,
+) -> None:
+    """Every argument but the data and the connection, before any request."""
+    check_name("table", table)
+    if not isinstance(mode, str):
+        raise InvalidTypeError(f"Kinetica: mode must be one of {MODES}, not {mode!r}")
+    if mode not in MODES:
+        raise InvalidArgumentError(f"Kinetica: mode must be one of {MODES}, not {mode!r}")
+    check_bool("create", create)
+    check_count("batch_size", batch_size, MAX_PAGE_SIZE)
+    check_names("primary_key", primary_key, optional=False)
+    check_names("shard_key", shard_key, optional=False)
+    check_mapping("properties", properties, lists=True)
+    check_mapping("table_options", table_options, lists=False)
+    check_bool("coerce", coerce)
 
 
 def _is_dask(data: Any) -> bool:
@@ -189,7 +228,9 @@ def write_kinetica(
     >>> summary.inserted, again.updated, rows
     (2, 2, [{'id': 1, 'sym': 'EF'}, {'id': 2, 'sym': 'GH'}])
     """
-    check_mode(mode, batch_size)
+    _check(table, mode, create, batch_size, primary_key, shard_key, properties, table_options,
+           coerce)  # fmt: skip
+    check_connection(url, username, password, token, client, retry)
     spec = TableSpec(primary_key, shard_key, properties, dict(table_options or {}), coerce)
     connection = {
         "username": username,

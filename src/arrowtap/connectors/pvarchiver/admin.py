@@ -8,10 +8,12 @@ from pathlib import Path
 import httpx
 import pandas as pd
 
+from arrowtap import _checks as checks
 from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.pvarchiver.admin_views import check_admin
 from arrowtap.connectors.pvarchiver.admin_write import ServerId
 from arrowtap.connectors.pvarchiver.wire import admin, admin_endpoints, admin_tables
-from arrowtap.errors import InvalidArgumentError
+from arrowtap.errors import InvalidArgumentError, InvalidTypeError, SinkError
 from arrowtap.io.frames import to_pandas
 
 __all__ = [
@@ -65,6 +67,8 @@ def read_archive_channel(
     >>> row["state"], row["decimation_levels"], dict(row["retention"])
     ('ok', [0, 30, 900], {0: 1800, 30: 7200, 900: 0})
     """
+    check_admin(url, client, retry)
+    checks.name("name", name, system=admin.SYSTEM)
     sid = None if server_id is None else admin.server_id_str(server_id)
     with admin.open_admin_session(url, client, retry) as session:
         item = admin_endpoints.get_channel(session, name, sid)
@@ -94,6 +98,7 @@ def read_archive_server_status(
     >>> bool(status["server_online"]), int(status["channels_disconnected"])
     (True, 1)
     """
+    check_admin(url, client, retry)
     with admin.open_admin_session(url, client, retry) as session:
         status = admin_endpoints.get_server_status(session)
     return to_pandas(admin_tables.server_status_table(status))
@@ -131,12 +136,32 @@ def export_archive_config(
     >>> xml.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\r\n')
     True
     """
+    check_admin(url, client, retry)
     sid = admin.server_id_str(server_id)
+    target = None if path is None else _file_to_write(path)
     with admin.open_admin_session(url, client, retry) as session:
         data = admin_endpoints.export_config(session, sid)
-    if path is not None:
-        Path(path).write_bytes(data)
+    if target is not None:
+        try:
+            target.write_bytes(data)
+        except OSError as exc:  # checked writable above: a full disk, a race
+            raise SinkError(f"{admin.SYSTEM}: cannot write {str(target)!r}: {exc}") from exc
     return data
+
+
+def _file_to_write(path: object) -> Path:
+    # Checked before the export is asked for, so that a typo costs no request.
+    target = Path(checks.path("path", path, system=admin.SYSTEM))
+    folder = target.parent
+    problem = (
+        "is a directory" if target.is_dir()
+        else f"is in {str(folder)!r}, which is not a directory" if not folder.is_dir()
+        else f"is in {str(folder)!r}, where this process cannot write"
+        if not os.access(folder, os.W_OK | os.X_OK) else None
+    )  # fmt: skip
+    if problem:
+        raise InvalidArgumentError(f"{admin.SYSTEM}: path {str(target)!r} {problem}")
+    return target
 
 
 def _xml_bytes(xml: bytes | str | os.PathLike[str]) -> bytes:
@@ -145,8 +170,14 @@ def _xml_bytes(xml: bytes | str | os.PathLike[str]) -> bytes:
     if isinstance(xml, str) and xml.lstrip("\ufeff \t\r\n").startswith("<"):
         return xml.encode("utf-8")
     if isinstance(xml, str | os.PathLike):
-        return Path(xml).read_bytes()
-    raise InvalidArgumentError(
+        source = Path(checks.path("xml", xml, system=admin.SYSTEM))
+        try:
+            return source.read_bytes()
+        except OSError as exc:
+            raise InvalidArgumentError(
+                f"{admin.SYSTEM}: xml: cannot read the file {str(source)!r}: {exc.strerror}"
+            ) from None
+    raise InvalidTypeError(
         f"xml must be the file's bytes, its text or a path, got {type(xml).__name__}"
     )
 
@@ -209,13 +240,15 @@ def import_archive_config(
     >>> bool(result["success"].all()), set(result["operation"])
     (True, {'add_or_update'})
     """
+    check_admin(url, client, retry)
     sid = admin.server_id_str(server_id)
     data = _xml_bytes(xml)
+    checks.secret("username", username, required=True, system=admin.SYSTEM)
+    checks.secret("password", password, required=True, system=admin.SYSTEM)
     credentials = admin.Credentials(username, password)
     flags = {"add": add, "remove": remove, "update": update, "simulate": dry_run}
-    for flag, value in {"add": add, "remove": remove, "update": update, "dry_run": dry_run}.items():
-        if not isinstance(value, bool):
-            raise InvalidArgumentError(f"{flag} must be a bool, got {value!r}")
+    for arg, value in {"add": add, "remove": remove, "update": update, "dry_run": dry_run}.items():
+        checks.flag(arg, value, system=admin.SYSTEM)
     with admin.open_admin_session(url, client, retry) as session:
         answer = admin_endpoints.import_config(session, sid, data, credentials, **flags)
     return to_pandas(admin_tables.import_result_table(answer))

@@ -14,13 +14,30 @@ from dataclasses import dataclass, field
 import httpx
 import pyarrow as pa
 
+from arrowtap import _checks as checks
 from arrowtap.connectors._http import HttpSession, RetryPolicy, redact
 from arrowtap.connectors.pvarchiver.wire import admin, admin_endpoints, admin_tables
-from arrowtap.errors import InvalidTypeError
 from arrowtap.io.contract import Partition, Plan
+from arrowtap.io.inputs import check_http
 from arrowtap.io.views import ViewSource
 
-__all__ = ["ChannelsView", "ClusterStatusView", "checkpoint_name", "plan_view"]
+__all__ = ["ChannelsView", "ClusterStatusView", "check_admin", "checkpoint_name", "plan_view"]
+
+
+def check_admin(url: object, client: object, retry: object) -> None:
+    """Check the arguments every administrative call takes, before any request.
+
+    Examples
+    --------
+    >>> check_admin("http://archiver:4812", None, None)
+    >>> check_admin("http://[::1", None, None)
+    Traceback (most recent call last):
+    ...
+    arrowtap.errors.InvalidArgumentError: pvarchiver-admin: url 'http://[::1' is not a URL: Invalid port: ':1'
+    """  # noqa: E501
+    checks.url("url", url, system=admin.SYSTEM)
+    check_http(client, retry, system=admin.SYSTEM)
+    admin.admin_base_url(url)  # type: ignore[arg-type]  # refuses credentials in the URL
 
 
 def checkpoint_name(url: str) -> str:
@@ -43,11 +60,7 @@ class _View:
     client: httpx.Client | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        admin.admin_base_url(self.url)  # a malformed URL fails here, before any request
-        if self.client is not None and not isinstance(self.client, httpx.Client):
-            raise InvalidTypeError(f"client must be an httpx.Client or None, got {self.client!r}")
-        if self.retry is not None and not isinstance(self.retry, RetryPolicy):
-            raise InvalidTypeError(f"retry must be a RetryPolicy or None, got {self.retry!r}")
+        check_admin(self.url, self.client, self.retry)  # before any request
 
     def __getstate__(self) -> dict[str, object]:
         # A view travels (to a process, a worker) without the caller's live client.

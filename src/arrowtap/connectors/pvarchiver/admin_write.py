@@ -10,7 +10,9 @@ import httpx
 import numpy as np
 import pandas as pd
 
+from arrowtap import _checks as checks
 from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.pvarchiver.admin_views import check_admin
 from arrowtap.connectors.pvarchiver.wire import admin, admin_writer
 from arrowtap.errors import InvalidArgumentError
 from arrowtap.io.frames import to_pandas
@@ -19,6 +21,9 @@ __all__ = ["ServerId", "write_archive_channels"]
 
 ServerId = str | uuid.UUID
 """A server's UUID, as a string or a :class:`uuid.UUID`."""
+
+MAX_BATCH = 100_000
+"""Most configuration commands per request (each is a JSON object of the body)."""
 
 _COLUMNS: tuple[str, ...] = ("channel", "control_system_type", "server_id", "enabled")
 _COLUMNS += ("decimation_levels", "retention", "options", "renamed_from")
@@ -142,8 +147,17 @@ def write_archive_channels(
     >>> len(again)
     0
     """
+    check_admin(url, client, retry)
     sid = admin.server_id_str(server_id)
+    checks.secret("username", username, required=True, system=admin.SYSTEM)
+    checks.secret("password", password, required=True, system=admin.SYSTEM)
     credentials = admin.Credentials(username, password)
+    for arg, value in {
+        "dry_run": dry_run, "remove_missing": remove_missing, "upsert": upsert,
+        "refresh_errors": refresh_errors,
+    }.items():  # fmt: skip
+        checks.flag(arg, value, system=admin.SYSTEM)
+    checks.positive_int("batch_size", batch_size, maximum=MAX_BATCH, system=admin.SYSTEM)
     rows = _records(desired)
     with admin.open_admin_session(url, client, retry) as session:
         table = admin_writer.write_configs(

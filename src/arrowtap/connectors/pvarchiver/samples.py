@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
 import httpx
 import pandas as pd
 import pyarrow as pa
 
+from arrowtap import _checks as checks
 from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy, redact
 from arrowtap.connectors.pvarchiver.samples_source import ArchiveSamplesSource
 from arrowtap.connectors.pvarchiver.wire import archive
-from arrowtap.errors import InvalidArgumentError, InvalidTypeError
+from arrowtap.connectors.pvarchiver.wire.schema import SAMPLE_SCHEMA
+from arrowtap.errors import InvalidTypeError
 from arrowtap.io import reading
-from arrowtap.io.contract import Plan
-from arrowtap.io.inputs import TimeLike, to_time_range
+from arrowtap.io.contract import Plan, project
+from arrowtap.io.inputs import TimeLike, check_checkpoint, check_http, to_time_range
 from arrowtap.io.reading import Increment
 
 __all__ = [
+    "check_samples",
     "find_archive_channels",
     "plan_archive_samples",
     "read_archive_samples",
@@ -65,21 +68,65 @@ def find_archive_channels(
     >>> len(names) > 0
     True
     """
+    checks.url("url", url, system=archive.SYSTEM)
+    for arg, value in (("pattern", pattern), ("regexp", regexp)):
+        checks.optional(checks.text, arg, value, maximum=checks.MAX_PATTERN, system=archive.SYSTEM)
+    check_http(client, retry, system=archive.SYSTEM)
     with archive.open_session(url, client, retry) as session:
         return archive.find_channels(session, pattern=pattern, regexp=regexp)
+
+
+def _check_channels(channels: object) -> Channels:
+    if isinstance(channels, str):  # a glob, sent in the URL
+        return checks.text("channels", channels, maximum=checks.MAX_PATTERN, system=archive.SYSTEM)
+    if isinstance(channels, bytes | Mapping) or not isinstance(channels, Sequence):
+        raise InvalidTypeError(
+            f"{archive.SYSTEM}: channels must be a glob str or a list of names, "
+            f"got {type(channels).__name__} {checks.shown(channels)}"
+        )
+    names = checks.names("channels", channels, system=archive.SYSTEM)
+    for name in names:
+        archive.name_path(name)
+    return names
 
 
 def _names(source: ArchiveSamplesSource, channels: Channels) -> list[str]:
     if isinstance(channels, str):
         return archive.find_channels(source.session, pattern=channels)
-    if not isinstance(channels, Sequence):
-        raise InvalidTypeError(
-            f"channels must be a glob str or a list of names, got {type(channels).__name__}"
-        )
-    names = list(dict.fromkeys(channels))
-    for name in names:
-        archive.name_path(name)
-    return names
+    return list(dict.fromkeys(channels))
+
+
+def check_samples(
+    url: object,
+    channels: object,
+    start: object,
+    end: object,
+    count: object,
+    *,
+    columns: object,
+    include_prior: object,
+    page_size: object,
+    client: object,
+    retry: object,
+) -> tuple[int, int]:
+    """Check the arguments of a samples read, before any request; the time range in ns.
+
+    Examples
+    --------
+    >>> check_samples("http://archiver:9812", ["root:ai1"], 0, 10, None, columns=None,
+    ...               include_prior=False, page_size=100, client=None, retry=None)
+    (0, 10)
+    """
+    system = archive.SYSTEM
+    checks.url("url", url, system=system)
+    _check_channels(channels)
+    lo, hi = to_time_range(start, end)  # type: ignore[arg-type]
+    checks.optional(checks.positive_int, "count", count, system=system)
+    project(SAMPLE_SCHEMA, columns)  # type: ignore[arg-type]
+    checks.flag("include_prior", include_prior, system=system)
+    checks.positive_int("page_size", page_size, system=system)
+    check_http(client, retry, system=system)
+    return lo, hi
 
 
 def checkpoint_name(url: str) -> str:
@@ -116,11 +163,10 @@ def plan_archive_samples(
     >>> [part.key for part in plan.partitions]
     ['root:ai1']
     """
-    lo, hi = to_time_range(start, end)
-    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
-        raise InvalidArgumentError(f"count must be a positive int or None, got {count!r}")
-    if not isinstance(include_prior, bool):
-        raise InvalidTypeError(f"include_prior must be a bool, got {include_prior!r}")
+    lo, hi = check_samples(
+        url, channels, start, end, count, columns=columns, include_prior=include_prior,
+        page_size=page_size, client=client, retry=retry,
+    )  # fmt: skip
     source = ArchiveSamplesSource(url, client=client, retry=retry, page_size=page_size)
     try:
         names = _names(source, channels)
@@ -128,6 +174,12 @@ def plan_archive_samples(
         return Plan(source, parts, checkpoint_name(url), columns=columns)
     finally:
         source.close()  # reopened by whoever reads the plan
+
+
+def _check_reading(checkpoint: object, max_concurrency: object) -> None:
+    # Before planning, which resolves a glob on the server.
+    check_checkpoint(checkpoint)
+    checks.positive_int("max_concurrency", max_concurrency, maximum=checks.MAX_CONCURRENCY)
 
 
 @overload
@@ -202,6 +254,7 @@ def scan_archive_samples(
     >>> table.schema.field("time").type
     TimestampType(timestamp[ns, tz=UTC])
     """
+    _check_reading(checkpoint, max_concurrency)
     plan = plan_archive_samples(
         url,
         channels,
@@ -317,6 +370,7 @@ def read_archive_samples(
     >>> str(df["time"].dtype)
     'datetime64[ns, UTC]'
     """
+    _check_reading(checkpoint, max_concurrency)
     plan = plan_archive_samples(
         url,
         channels,

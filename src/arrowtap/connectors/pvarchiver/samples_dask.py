@@ -10,9 +10,10 @@ from typing import Any
 import httpx
 import pandas as pd
 
+from arrowtap import _checks as checks
 from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.pvarchiver.samples import Channels, plan_archive_samples
+from arrowtap.connectors.pvarchiver.samples import Channels, check_samples, plan_archive_samples
 from arrowtap.connectors.pvarchiver.samples_source import ArchiveSamplesSource, SamplesPartition
 from arrowtap.errors import InvalidArgumentError
 from arrowtap.io import job
@@ -24,9 +25,7 @@ __all__ = ["read_archive_samples", "sync_archive_samples"]
 
 
 def _npartitions(npartitions: object) -> int:
-    if isinstance(npartitions, bool) or not isinstance(npartitions, int) or npartitions < 1:
-        raise InvalidArgumentError(f"npartitions must be a positive int, got {npartitions!r}")
-    return npartitions
+    return checks.positive_int("npartitions", npartitions, maximum=checks.MAX_PARTITIONS)
 
 
 def read_archive_samples(
@@ -75,6 +74,10 @@ def read_archive_samples(
     True
     """
     n = _npartitions(npartitions)
+    check_samples(
+        url, channels, start, end, count, columns=columns, include_prior=False,
+        page_size=page_size, client=client, retry=retry,
+    )  # fmt: skip
     if columns is not None and "time" not in columns:
         raise InvalidArgumentError("columns: a Dask read is indexed by time; include 'time'")
     plan = plan_archive_samples(
@@ -157,6 +160,7 @@ def sync_archive_samples(
     True
     """
     n = _npartitions(npartitions)
+    job.check_sync(to, checkpoint, None, max_concurrency, workers=True)
     location = job.checkpoint_location(to, checkpoint)
     plan = plan_archive_samples(
         url, channels, start, end, count, columns=columns, include_prior=include_prior,

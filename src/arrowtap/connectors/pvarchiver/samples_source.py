@@ -28,7 +28,13 @@ import httpx
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from arrowtap.connectors._http import HttpSession, RetryPolicy, check_json_content_type, redact
+from arrowtap.connectors._http import (
+    HttpSession,
+    RetryPolicy,
+    check_json_content_type,
+    redact,
+    redacted_repr,
+)
 from arrowtap.connectors.pvarchiver.wire.archive import ARCHIVE, SYSTEM, name_path, open_session
 from arrowtap.connectors.pvarchiver.wire.decode import SampleDecoder
 from arrowtap.connectors.pvarchiver.wire.schema import SAMPLE_SCHEMA
@@ -55,7 +61,7 @@ class SamplesPartition(Partition):
     include_prior: bool = False
 
 
-@dataclass
+@dataclass(repr=False)
 class ArchiveSamplesSource:
     """Samples of archive channels, page by page, under :data:`SAMPLE_SCHEMA`.
 
@@ -77,6 +83,8 @@ class ArchiveSamplesSource:
     page_size: int = 65_536
     _session: HttpSession | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    __repr__ = redacted_repr  # the URL without its credentials
 
     def __post_init__(self) -> None:
         if self.page_size < 1:

@@ -7,7 +7,8 @@
 :mod:`arrowtap.testing.kinetica.sql`), ``/insert/records`` with upserts and per-record
 errors, ``/update/records``, ``/delete/records``, the system endpoints ``GPUdb()`` calls
 on construction, and the table-monitor endpoints with a ZMQ PUB socket publishing one
-multipart message per operation. Values are checked against the column properties.
+multipart message per operation. Values are checked against the column properties, and
+array values kept in the form Kinetica's documentation shows (:mod:`.arrays`).
 Optional Basic or bearer authentication; faults (503, resets, delays, lost monitor
 messages) by rate or on demand. It keeps every ``/get/records`` request it answered and
 has a gate that holds them back (:mod:`~arrowtap.testing.kinetica.reads`). The official

@@ -2,7 +2,8 @@
 
 Inserts take binary rows (``list``, each the Avro binary of the table type) or JSON
 rows (``list_str``). Each row is decoded and checked against the column properties
-(:mod:`.validate`). A row whose primary key exists (in the table or earlier in the
+(:mod:`.validate`); array values are kept in their documented JSON form
+(:mod:`.arrays`). A row whose primary key exists (in the table or earlier in the
 batch) replaces it with ``update_on_existing_pk=true``, is skipped silently with
 ``ignore_existing_pk=true``, and is an error otherwise. Errors reject the whole batch,
 unless ``return_individual_errors`` or ``allow_partial_batch`` is true: then the good
@@ -71,8 +72,13 @@ def decode_rows(
                 except ValueError as exc:
                     out.append(f"Invalid binary record for table '{table.name}': {exc}")
     for i, item in enumerate(out):
-        if not isinstance(item, str) and (problem := table.check(item[1])) is not None:
+        if isinstance(item, str):
+            continue
+        if (problem := table.check(item[1])) is not None:
             out[i] = problem
+        elif table.normalise is not None:  # a server keeps arrays, not the text sent
+            values = table.normalise(item[1])
+            out[i] = (table.codec.encode(values), values)
     return out
 
 
@@ -191,7 +197,7 @@ def update_records(fake: FakeKinetica, req: Request) -> Response:
             row.update({name: fn(values[p]) for name, fn in setters})
             if (problem := table.check(row)) is not None:
                 raise KineticaFault(problem)
-            changes[p] = row
+            changes[p] = row if table.normalise is None else table.normalise(row)
         counts.append(len(hits))
         extra = inserts[i] if not hits and i < len(inserts) else None
         if isinstance(extra, str):

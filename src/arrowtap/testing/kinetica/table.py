@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from arrowtap.connectors.kinetica.wire.types import KineticaType
+from arrowtap.testing.kinetica.arrays import array_normaliser
 from arrowtap.testing.kinetica.expr import Row
 from arrowtap.testing.kinetica.rowcodec import RowCodec, frame, unframe
 from arrowtap.testing.kinetica.validate import row_checker
@@ -63,6 +64,8 @@ class Table:
         self.ktype = ktype
         self.codec = RowCodec(ktype)
         self.check = row_checker(ktype)
+        # Array values are kept in their documented form, whatever text came in.
+        self.normalise = array_normaliser(ktype)
         self.key_columns = ktype.primary_key
         self._keys = None
         self.selections.clear()

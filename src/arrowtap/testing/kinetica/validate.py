@@ -3,9 +3,9 @@
 Avro only says a value is an int, a long or a string; the column properties narrow it
 (``kinetica.md`` §3.2): int8 and int16 ranges, booleans 0/1, timestamps within
 1000-01-01 .. 2900-12-31, ``charN`` byte lengths, date/time/datetime/decimal/ulong/
-uuid/ipv4/json texts, vector sizes. :func:`row_checker` builds one function per type
-that returns the first problem of a row (naming the column and the value), or ``None``.
-The wording of the messages is the fake's own.
+uuid/ipv4/json texts, array texts (:mod:`.arrays`), vector sizes. :func:`row_checker`
+builds one function per type that returns the first problem of a row (naming the
+column and the value), or ``None``. The wording of the messages is the fake's own.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType
+from arrowtap.testing.kinetica.arrays import canonical_array
 
 __all__ = ["constant", "row_checker"]
 
@@ -98,6 +99,17 @@ def _json(v: Any) -> bool:
     return True
 
 
+def _array(col: KineticaColumn) -> Check:
+    def check(v: Any) -> bool:
+        try:
+            canonical_array(col, v)
+        except (TypeError, ValueError, AttributeError):
+            return False
+        return True
+
+    return check
+
+
 def _check(col: KineticaColumn) -> tuple[Check, str] | None:
     """The check of a column's values and what it expects; ``None`` if Avro says it all."""
     kind = col.kind
@@ -107,6 +119,8 @@ def _check(col: KineticaColumn) -> tuple[Check, str] | None:
     if kind == "vector":
         size = 4 * (col.length or 0)
         return (lambda v: isinstance(v, bytes) and len(v) == size), f"{size} bytes"
+    if kind == "array":
+        return _array(col), f'an {col.type_name} text like [1,2] or ["a","b"]'
     if kind == "decimal":
         p, s = col.precision or 19, col.scale or 0
         return _decimal(p, s), f"a decimal({p},{s}) text"

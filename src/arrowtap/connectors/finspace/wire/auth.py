@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from arrowtap.connectors._http import redact
+from arrowtap.connectors._http import parse_url, redact
 from arrowtap.connectors.finspace.wire.model import SYSTEM, service_model
 from arrowtap.errors import InvalidArgumentError
 
@@ -204,10 +204,9 @@ def resolve_auth(
     if not isinstance(region, str) or not _REGION.match(region):
         raise InvalidArgumentError(f"{SYSTEM}: invalid region {region!r}")
     endpoint = endpoint_url or default_endpoint(region)
-    try:
-        parsed = httpx.URL(endpoint)
-    except (httpx.InvalidURL, TypeError):
-        raise InvalidArgumentError(f"{SYSTEM}: endpoint_url is not a valid URL") from None
+    parsed = parse_url(endpoint)[0] if isinstance(endpoint, str) else None
+    if parsed is None:
+        raise InvalidArgumentError(f"{SYSTEM}: endpoint_url is not a valid URL")
     if parsed.scheme not in ("http", "https") or not parsed.host or parsed.query:
         raise InvalidArgumentError(
             f"{SYSTEM}: endpoint_url must be http(s)://host[:port][/path], got {redact(endpoint)!r}"

@@ -5,9 +5,10 @@ possibly prefixed with ``namespace#`` and followed by ``:`` and a URL) and a
 body ``{"message": ...}``. The code is read as botocore's ``RestJSONParser``
 reads it (see :func:`error_code`). The class follows from
 the code (for modelled errors and AWS's authentication errors) or else from
-the status. Every error carries ``code``, ``aws_message`` and
-``request_id`` attributes, and its message quotes AWS's message, scrubbed of
-secrets. ``ThrottlingException`` and 5xx answers become
+the status. Every error carries the :class:`~arrowtap.errors.ServerError`
+attributes ``code``, ``aws_message`` (also named ``server_message``) and
+``request_id``, and its message quotes AWS's message, scrubbed of secrets.
+``ThrottlingException`` and 5xx answers become
 :class:`~arrowtap.errors.UnavailableError`, which the shared
 :class:`~arrowtap.connectors._http.RetryPolicy` retries.
 """
@@ -172,14 +173,20 @@ def error_from_response(
     request_id = response.headers.get("x-amzn-RequestId")
     url = redact(response.request.url)
     cls = error_class(code, status)
-    said = scrub(message) if message else "(no message)"
-    text = f"{SYSTEM}: {what}: {code or 'HTTP ' + str(status)}: {said} (HTTP {status} from {url}"
+    said = None if message is None else scrub(message)
+    shown = said or "(no message)"
+    text = f"{SYSTEM}: {what}: {code or 'HTTP ' + str(status)}: {shown} (HTTP {status} from {url}"
     text += f", request id {request_id})" if request_id else ")"
-    error = cls(scrub(text), status=status, url=url)
-    error.code = code  # type: ignore[attr-defined]
-    error.aws_message = None if message is None else scrub(message)  # type: ignore[attr-defined]
-    error.request_id = request_id  # type: ignore[attr-defined]
     if cls is UnavailableError:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        error.retry_after = retry_after  # type: ignore[attr-defined]
-    return error
+        return UnavailableError(
+            scrub(text),
+            status=status,
+            url=url,
+            code=code,
+            server_message=said,
+            request_id=request_id,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )
+    return cls(
+        scrub(text), status=status, url=url, code=code, server_message=said, request_id=request_id
+    )

@@ -26,7 +26,7 @@ from arrowtap.connectors._http import (
 from arrowtap.connectors.finspace.wire.auth import AwsAuth
 from arrowtap.connectors.finspace.wire.awserror import error_from_response
 from arrowtap.connectors.finspace.wire.model import SYSTEM, Listing
-from arrowtap.errors import DecodeError, ProtocolError, TransportError
+from arrowtap.errors import DecodeError, ProtocolError
 
 __all__ = ["FinSpaceClient", "request_path"]
 
@@ -66,7 +66,9 @@ class FinSpaceClient:
     Parameters
     ----------
     auth : AwsAuth
-        Region, endpoint and credentials.
+        Region, endpoint and credentials (a signature per request; the endpoint
+        URL carries no user name or password, see
+        :func:`~arrowtap.connectors.finspace.wire.auth.resolve_auth`).
     client : httpx.Client, optional
         The caller's own client; not closed by :meth:`close`.
     retry : RetryPolicy, optional
@@ -92,16 +94,13 @@ class FinSpaceClient:
         self, listing: Listing, params: Mapping[str, object], what: str
     ) -> tuple[list[dict[str, Any]], str | None]:
         """Fetch one page: its items (decoded JSON) and the next token (``None``: last page)."""
-        url = self.session.base_url + request_path(listing, params)
+        path = request_path(listing, params)
+        url = self.session.base_url + path
 
         def attempt() -> tuple[list[dict[str, Any]], str | None]:
             headers = self.auth.sign(listing.method, url)
-            try:
-                response = self.session.client.request(listing.method, url, headers=headers)
-            except httpx.HTTPError as exc:
-                raise TransportError(
-                    f"{SYSTEM}: {what}: {redact(url)}: {type(exc).__name__}: {exc}"
-                ) from exc
+            request = self.session.build(listing.method, path, headers=headers)
+            response = self.session.send(request, what)
             if response.status_code >= 300:
                 raise error_from_response(response, what, self.auth.scrub)
             return _page(listing, response, what)

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from arrowtap.connectors._http import parse_url, redact
 from arrowtap.connectors.harperdb.wire.client import SYSTEM
 from arrowtap.errors import InvalidArgumentError
 
@@ -72,12 +73,11 @@ def check_node_url(operation: str, value: Any, what: str = "node url") -> str:
     """A peer's replication URL: ``ws://`` or ``wss://`` with a host (and usually a port)."""
     if not isinstance(value, str):
         raise _bad(operation, what, value, "must be a ws:// or wss:// URL string")
-    try:
-        url = httpx.URL(value)
-    except httpx.InvalidURL:
-        raise _bad(operation, what, value, "is not a URL") from None
+    url, why = parse_url(value)
+    if url is None:  # shown without what could be a password
+        raise _bad(operation, what, redact(value), f"is not a URL{why}")
     if url.scheme not in ("ws", "wss") or not url.host:
-        raise _bad(operation, what, value, "must be ws://host:port or wss://host:port")
+        raise _bad(operation, what, redact(value), "must be ws://host:port or wss://host:port")
     if url.username or url.password:
         raise InvalidArgumentError(
             f"{SYSTEM}: {operation}: {what} must not carry credentials; pass authorization="

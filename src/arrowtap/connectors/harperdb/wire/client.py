@@ -15,63 +15,30 @@ from typing import Any
 import httpx
 import msgspec
 
-from arrowtap.connectors._http import HttpSession, RetryPolicy, redact
+from arrowtap.connectors._http import (
+    HttpSession,
+    RetryPolicy,
+    basic_authorization,
+    parse_url,
+    redact,
+)
 from arrowtap.errors import (
     AuthenticationError,
     BadRequestError,
     DecodeError,
     InvalidArgumentError,
     NotFoundError,
+    NotSupportedError,
     ServerError,
-    TransportError,
     UnavailableError,
 )
 
-__all__ = [
-    "SYSTEM",
-    "HarperDBClient",
-    "NotSupportedError",
-    "PartialOperationError",
-    "operation_url",
-]
+__all__ = ["SYSTEM", "HarperDBClient", "operation_url"]
 
 SYSTEM = "HarperDB"
 # "Table 'db.t' does not exist", "database 'x' does not exist", "nosuch does not exist"
 # (remove_node), "Table nosuch not found" (search_by_conditions, HTTP 400).
 _NOT_FOUND = re.compile(r"does not exist|^Table .* not found$")
-
-
-class NotSupportedError(BadRequestError):
-    """The server refuses an operation its configuration does not provide.
-
-    HarperDB 4.4+ replicates natively; ``cluster_network`` and ``purge_stream``
-    exist only with legacy NATS clustering and are refused with "Clustering
-    must be enabled to perform this operation."
-    """
-
-
-class PartialOperationError(ServerError):
-    """The node did its part of an operation but the peer it had to update did not.
-
-    ``add_node``, ``update_node``, ``set_node_replication`` and
-    ``configure_cluster`` answer HTTP 200 with "Successfully added ... but
-    there was an error updating target node: <reason>" when the peer is
-    unreachable or refuses. The local node row *is* stored in
-    ``system.hdb_nodes`` (replication to that peer is attempted from then on);
-    ``remove_node`` undoes it.
-
-    Attributes
-    ----------
-    node : str
-        The peer (its URL or name, as the server named it).
-    reason : str
-        What went wrong with the peer, in the server's words.
-    """
-
-    def __init__(self, message: str, *, status: int, url: str, node: str, reason: str) -> None:
-        super().__init__(message, status=status, url=url)
-        self.node = node
-        self.reason = reason
 
 
 def operation_url(url: str) -> tuple[str, str | None, str | None]:
@@ -86,10 +53,9 @@ def operation_url(url: str) -> tuple[str, str | None, str | None]:
     """
     if not isinstance(url, str):
         raise InvalidArgumentError(f"{SYSTEM}: url must be a str, got {type(url).__name__}")
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise InvalidArgumentError(f"{SYSTEM}: invalid url {redact(url)!r}: {exc}") from exc
+    parsed, why = parse_url(url)
+    if parsed is None:
+        raise InvalidArgumentError(f"{SYSTEM}: invalid url {redact(url)!r}{why}")
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise InvalidArgumentError(
             f"{SYSTEM}: url must be http(s)://host:port of the operations API, got {redact(url)!r}"
@@ -113,10 +79,13 @@ class HarperDBClient:
     Parameters
     ----------
     url : str
-        ``http(s)://host:port`` of the operations API (credentials may be in the URL).
+        ``http(s)://host:port`` of the operations API. A user name and password
+        in it (``http://admin:pw@host:9925``) are taken out of the URL before
+        any request and sent as HTTP Basic credentials; never shown.
     username, password : str, optional
-        HTTP Basic credentials (they override those in the URL). Without
-        them, only a dev-mode server's loopback ``authorizeLocal`` lets you in.
+        HTTP Basic credentials; each one given replaces its counterpart in the
+        URL (``username=`` with the URL's password, and so on). Without any,
+        only a dev-mode server's loopback ``authorizeLocal`` lets you in.
     client : httpx.Client, optional
         Your own client (transport, TLS settings); not closed by :meth:`close`.
     retry : RetryPolicy, optional
@@ -142,8 +111,14 @@ class HarperDBClient:
         self.url, url_user, url_password = operation_url(url)
         self.username = username if username is not None else url_user
         password = password if password is not None else url_password
-        self._auth = httpx.BasicAuth(self.username or "", password or "") if self.username else None
-        self._session = HttpSession(self.url, system=SYSTEM, client=client, retry=retry)
+        self._session = HttpSession(
+            self.url,
+            system=SYSTEM,
+            client=client,
+            retry=retry,
+            authorization=basic_authorization(self.username, password) if self.username else None,
+            secrets=(password,),
+        )
 
     def __repr__(self) -> str:
         return f"HarperDBClient({self.url!r}, username={self.username!r})"
@@ -201,17 +176,10 @@ class HarperDBClient:
         return self._session.call(lambda: self._send(operation, body).content)
 
     def _send(self, operation: str, body: bytes) -> httpx.Response:
-        try:
-            response = self._session.client.post(
-                self.url,
-                content=body,
-                headers={"Content-Type": "application/json"},
-                auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
-            )
-        except httpx.HTTPError as exc:
-            raise TransportError(
-                f"{SYSTEM}: {operation}: node {self.url} unreachable: {type(exc).__name__}: {exc}"
-            ) from exc
+        request = self._session.build(
+            "POST", "/", content=body, headers={"Content-Type": "application/json"}
+        )
+        response = self._session.send(request, operation)
         if response.status_code >= 400:
             raise self._error(operation, response)
         return response
@@ -247,4 +215,4 @@ class HarperDBClient:
             kind = BadRequestError
         else:
             kind = ServerError
-        return kind(message, status=status, url=self.url)
+        return kind(message, status=status, url=self.url, server_message=text)

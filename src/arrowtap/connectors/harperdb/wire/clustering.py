@@ -4,7 +4,7 @@
 ``configure_cluster`` answer HTTP 200 even when the peer could not be
 updated, the error only in the message text ("Successfully added
 'ws://...' to cluster but there was an error updating target node: ...").
-Here that raises :class:`~arrowtap.connectors.harperdb.wire.client.PartialOperationError`;
+Here that raises :class:`~arrowtap.errors.PartialOperationError`;
 the node row is stored all the same, and ``remove_node`` undoes it.
 
 Routes on HarperDB 4.7.29 with native replication (no NATS): ``set`` and
@@ -26,9 +26,9 @@ from typing import Any
 
 from arrowtap.connectors.harperdb.wire import arguments as args
 from arrowtap.connectors.harperdb.wire.arguments import Route
-from arrowtap.connectors.harperdb.wire.client import SYSTEM, HarperDBClient, PartialOperationError
+from arrowtap.connectors.harperdb.wire.client import SYSTEM, HarperDBClient
 from arrowtap.connectors.harperdb.wire.views import parse_route
-from arrowtap.errors import DecodeError, InvalidArgumentError
+from arrowtap.errors import DecodeError, InvalidArgumentError, PartialOperationError
 
 __all__ = [
     "RoutesUpdate",

@@ -19,9 +19,9 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-import httpx
 import pyarrow as pa
 
+from arrowtap.connectors._http import parse_url, redact
 from arrowtap.connectors.harperdb.wire.client import SYSTEM
 from arrowtap.connectors.harperdb.wire.times import ms_to_ns
 from arrowtap.errors import DecodeError
@@ -325,10 +325,9 @@ def parse_route(route: Any, server: str | None = None) -> dict[str, Any]:
     {'server': 'hub', 'url': None, 'host': '10.0.0.3', 'port': 9932}
     """
     if isinstance(route, str):
-        try:
-            parsed = httpx.URL(route if "://" in route else f"ws://{route}")
-        except httpx.InvalidURL as exc:
-            raise DecodeError(f"{SYSTEM}: route {route!r} is not a URL") from exc
+        parsed, why = parse_url(route if "://" in route else f"ws://{route}")
+        if parsed is None:
+            raise DecodeError(f"{SYSTEM}: route {redact(route)!r} is not a URL{why}")
         return {"server": server, "url": route, "host": parsed.host or None, "port": parsed.port}
     if isinstance(route, Mapping):
         port = route.get("port")

@@ -3,8 +3,8 @@
 An ``upsert`` inserts a record or merges it into the one of the same key
 (attributes it does not carry keep their values), so writing the same batch
 twice gives the same table: a failed write can be run again. A refusal
-midway raises :class:`HarperDBWriteError` saying how many batches and rows
-were written before it.
+midway raises :class:`~arrowtap.errors.HarperDBWriteError` saying how many
+batches and rows were written before it.
 """
 
 from __future__ import annotations
@@ -25,32 +25,18 @@ from arrowtap.connectors.harperdb.wire.encode import (
 from arrowtap.errors import (
     ArrowtapError,
     BadRequestError,
+    HarperDBWriteError,
     InvalidArgumentError,
     NotFoundError,
     SinkError,
 )
 
-__all__ = ["DEFAULT_BATCH_SIZE", "HarperDBWriteError", "HarperDBWriter", "WriteSummary", "rebatch"]
+__all__ = ["DEFAULT_BATCH_SIZE", "HarperDBWriter", "WriteSummary", "rebatch"]
 
 DEFAULT_BATCH_SIZE = 2_000
 """Rows per ``upsert``: measured on a dynamic table, 2,000 rows a request wrote
 about 4,300 rows/s, 500 about 3,100 and 20,000 about 2,500 (the server's
 indexing is the cost, not the request)."""
-
-
-class HarperDBWriteError(SinkError):
-    """A write stopped midway; the batches before it are in the table.
-
-    Attributes
-    ----------
-    batches_written, rows_written : int
-        What the server confirmed before the failure.
-    """
-
-    def __init__(self, message: str, *, batches_written: int, rows_written: int) -> None:
-        super().__init__(message)
-        self.batches_written = batches_written
-        self.rows_written = rows_written
 
 
 @dataclass(frozen=True)

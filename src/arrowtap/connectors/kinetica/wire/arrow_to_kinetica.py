@@ -104,6 +104,14 @@ def _infer(name: str, t: pa.DataType, coerce: bool) -> tuple[str, str | None]:
     item = _item_kind(t.value_type) if _is_list(t) else None
     if item is not None:
         return "string", f"array({item})"
+    if pa.types.is_null(t) or (_is_list(t) and pa.types.is_null(t.value_type)):
+        # All values null (or all lists empty): nothing says which type to create.
+        raise column_error(
+            name,
+            f"Arrow type {t} (every value null or empty) does not say the column's type; "
+            f"give it in properties, e.g. properties={{{name!r}: ['array(int)']}}, "
+            "or write to an existing table",
+        )
     raise column_error(name, f"Arrow type {t} has no Kinetica counterpart")
 
 
@@ -155,7 +163,11 @@ def accepts(column: KineticaColumn, t: pa.DataType) -> bool:
     if kind in ("int", "int8", "int16", "long", "ulong"):
         return bool(integer)
     if kind in ("array", "vector"):
-        item = t.value_type if _is_list(t) else pa.null()
+        if not _is_list(t):
+            return False
+        item = t.value_type
+        if pa.types.is_null(item):
+            return True  # lists that are all empty (or null): they fit any item type
         if kind == "vector" or column.item in ("float", "double"):
             return bool(pa.types.is_floating(item) or pa.types.is_integer(item))
         special = {"boolean": pa.types.is_boolean(item), "string": _is_string(item)}

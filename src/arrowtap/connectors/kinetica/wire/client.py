@@ -1,9 +1,10 @@
 """One Kinetica call: POST of an Avro (or JSON) request, the ``gpudb_response`` envelope back.
 
 Every endpoint is ``POST <url><endpoint>`` (``kinetica.md`` §1). This module adds the
-credentials (HTTP Basic, or a bearer token, which wins), runs each call under the
-session's :class:`~arrowtap.connectors._http.RetryPolicy` and translates every failure
-once, naming the endpoint, the table and the server's message, never a secret:
+credentials (HTTP Basic, or a bearer token, which wins; a user name and password in the
+URL only when no ``username=``, ``password=`` nor ``token=`` is given), runs each call
+under the session's :class:`~arrowtap.connectors._http.RetryPolicy` and translates every
+failure once, naming the endpoint, the table and the server's message, never a secret:
 
 ======================================  ==============================================
 server answer                           arrowtap error
@@ -26,7 +27,6 @@ that was never made; after an ambiguous failure its error says so. The response 
 
 from __future__ import annotations
 
-import base64
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -39,7 +39,9 @@ from arrowtap.connectors._http import (
     HttpSession,
     RetryPolicy,
     api_base_url,
+    basic_authorization,
     redact,
+    redacted_repr,
     status_error,
 )
 from arrowtap.connectors.kinetica.wire.cursor import Cursor
@@ -101,22 +103,20 @@ def envelope_data(body: bytes, what: str) -> tuple[str, str, memoryview]:
     return status, message, data
 
 
-def _basic(username: str, password: str | None) -> str:
-    raw = f"{username}:{password or ''}".encode()
-    return "Basic " + base64.b64encode(raw).decode("ascii")
-
-
 class KineticaClient:
     """Calls to one Kinetica server, with credentials, retries and error translation.
 
     Parameters
     ----------
     url : str
-        The server, e.g. ``http://kinetica:9191`` (a path, for a proxy, is kept).
+        The server, e.g. ``http://kinetica:9191`` (a path, for a proxy, is kept). A
+        user name and password in it (``http://ann:pw@kinetica:9191``) are sent as
+        HTTP Basic credentials when none of `username`, `password` and `token` is
+        given, and ignored otherwise; they never show in a message or a repr.
     username, password : str, optional
-        HTTP Basic credentials.
+        HTTP Basic credentials; they win over the URL's.
     token : str, optional
-        An OAuth bearer token; used instead of the Basic credentials.
+        An OAuth bearer token; used instead of any Basic credentials.
     client : httpx.Client, optional
         Your own client (proxies, TLS, transport); never closed here.
     retry : RetryPolicy, optional
@@ -157,9 +157,20 @@ class KineticaClient:
             # Plain http needs no certificates: loading them costs more than a page.
             https = httpx.URL(base).scheme == "https"
             client = self._owned = httpx.Client(timeout=DEFAULT_TIMEOUT, verify=https)
-        self.session = HttpSession(base, system=SYSTEM, client=client, retry=retry)
-        self._authorization = (
-            f"Bearer {token}" if token else _basic(username, password) if username else None
+        own = (
+            f"Bearer {token}"
+            if token
+            else basic_authorization(username or "", password)
+            if username is not None or password is not None
+            else None
+        )
+        self.session = HttpSession(
+            base,
+            system=SYSTEM,
+            client=client,
+            retry=retry,
+            authorization=own,
+            secrets=(password, token),
         )
 
     @property
@@ -249,32 +260,32 @@ class KineticaClient:
         encoding: str = "binary",
     ) -> T:
         """POST `body` to `path` under the retry policy; `handle` reads a 2xx/400 answer."""
-        url = self.session.base_url + path
         headers = {"Content-Type": _MEDIA[encoding], "Accept": _MEDIA[encoding]}
-        if self._authorization:
-            headers["Authorization"] = self._authorization
-        what = f"{SYSTEM} {path}" + (f" (table {table!r})" if table else "")
+        where = path + (f" (table {table!r})" if table else "")
+        what = f"{SYSTEM} {where}"
 
         def attempt() -> T:
+            request = self.session.build("POST", path, content=body, headers=headers)
             try:
-                response = self.session.client.post(url, content=body, headers=headers)
-            except httpx.HTTPError as exc:
-                error = TransportError(f"{what}: {redact(url)}: {type(exc).__name__}: {exc}")
-                if not idempotent and not isinstance(exc, _NEVER_SENT):
-                    error = TransportError(f"{error} (it may or may not have been applied)")
-                    raise _Final(error) from exc
-                raise error from exc
+                response = self.session.send(request, where)
+            except TransportError as exc:
+                if idempotent or isinstance(exc.__cause__, _NEVER_SENT):
+                    raise
+                error = TransportError(f"{exc} (it may or may not have been applied)", url=exc.url)
+                error.__cause__ = exc.__cause__
+                raise _Final(error) from None
             try:
                 return self._answer(response, handle, what)
             except (UnavailableError, ProtocolError) as exc:
-                if idempotent or getattr(exc, "status", None) in (502, 503):
+                if idempotent or (isinstance(exc, ServerError) and exc.status in (502, 503)):
                     raise
-                raise _Final(exc) from exc
+                raise _Final(exc) from None
 
         try:
             return self.session.call(attempt)
         except _Final as final:
-            raise final.error from final.error.__cause__
+            error = final.error
+        raise error  # outside the except clause: the carrier stays out of its context
 
     def _answer(
         self, response: httpx.Response, handle: Callable[[bytes, httpx.Response], T], what: str
@@ -302,15 +313,15 @@ def _error(path: str, table: str | None, message: str, response: httpx.Response)
     where = f"{SYSTEM} {path}" + (f" (table {table!r})" if table else "")
     status, url = response.status_code, redact(response.request.url)
     text = message.strip() or "(no message)"
+    kind: type[ServerError] = BadRequestError
     if _UNAVAILABLE.search(text):
-        return UnavailableError(f"{where}: server unavailable: {text}", status=status, url=url)
-    if _DENIED.search(text):
-        return AuthenticationError(f"{where}: access denied: {text}", status=status, url=url)
-    if table is not None and _MISSING.search(text):
-        return NotFoundError(
-            f"{where}: table {table!r} does not exist: {text}", status=status, url=url
-        )
-    return BadRequestError(f"{where}: {text}", status=status, url=url)
+        kind, text = UnavailableError, f"server unavailable: {text}"
+    elif _DENIED.search(text):
+        kind, text = AuthenticationError, f"access denied: {text}"
+    elif table is not None and _MISSING.search(text):
+        kind, text = NotFoundError, f"table {table!r} does not exist: {text}"
+    said = message.strip() or None
+    return kind(f"{where}: {text}", status=status, url=url, server_message=said)
 
 
 class LazyClient:
@@ -328,6 +339,8 @@ class LazyClient:
     retry: RetryPolicy | None
     _kinetica: KineticaClient | None
     _lock: threading.Lock
+
+    __repr__ = redacted_repr  # the URL without its credentials (subclasses: repr=False)
 
     @property
     def kinetica(self) -> KineticaClient:

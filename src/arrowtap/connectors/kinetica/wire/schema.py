@@ -31,8 +31,10 @@ plain Arrow schema of canonical types maps to Kinetica and back unchanged.
 Arrow types without a canonical counterpart map where no value can be lost: uint8 ->
 int16, uint16 -> int, uint32 -> long, float16 -> float, date64 -> date, timestamps in
 seconds, large and view strings, binaries and lists, string dictionaries.
-A fixed-size list of float64 is a vector (values rounded to float32). Finer-than-ms
-timestamps and times and decimals beyond decimal(27,18) are refused unless
+A fixed-size list of float64 is a vector (values rounded to float32). In an existing
+table, a column of the null type fits any column, and a list of it (lists all empty, as
+pandas gives for a column of ``[]``) any array; neither says which type to create.
+Finer-than-ms timestamps and times and decimals beyond decimal(27,18) are refused unless
 ``coerce=True`` (their values are then checked or rounded by
 :func:`~arrowtap.connectors.kinetica.wire.values.arrow_to_wire`). Structs, maps, unions,
 durations, intervals, nested lists and dictionaries of non-strings have no counterpart.

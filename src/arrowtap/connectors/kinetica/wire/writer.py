@@ -9,8 +9,9 @@ row and value, and nothing is sent. Then each batch of rows is encoded in one ca
 ``/insert/records`` request.
 
 The server is asked for per-record errors (``return_individual_errors``); any it
-reports, and any row it does not account for, raise :class:`KineticaInsertError`
-naming the rows and the reasons, so no row is dropped silently. Appends are not
+reports, and any row it does not account for, raise
+:class:`~arrowtap.errors.KineticaInsertError` naming the rows and the reasons, so no
+row is dropped silently. Appends are not
 repeated after an ambiguous failure (the rows may be in); upserts are.
 """
 
@@ -29,11 +30,10 @@ from arrowtap.connectors.kinetica.wire.envelope import encode_request
 from arrowtap.connectors.kinetica.wire.schema import from_arrow_schema
 from arrowtap.connectors.kinetica.wire.types import KineticaType
 from arrowtap.connectors.kinetica.wire.values import arrow_to_wire
-from arrowtap.errors import InvalidArgumentError, NotFoundError, SinkError
+from arrowtap.errors import InvalidArgumentError, KineticaInsertError, NotFoundError
 
 __all__ = [
     "MODES",
-    "KineticaInsertError",
     "TableSpec",
     "WriteSummary",
     "check_mode",
@@ -44,23 +44,6 @@ __all__ = [
 
 MODES = ("append", "upsert")
 """``append``: rows with an existing primary key are errors; ``upsert``: they replace it."""
-
-
-class KineticaInsertError(SinkError):
-    """The server refused some rows of an insert.
-
-    Attributes
-    ----------
-    errors : dict of int to str
-        Row (0-based, in the input) -> the server's reason.
-    rows_written : int
-        Rows inserted or updated before and alongside the refused ones.
-    """
-
-    def __init__(self, message: str, *, errors: Mapping[int, str], rows_written: int) -> None:
-        super().__init__(message)
-        self.errors = dict(errors)
-        self.rows_written = rows_written
 
 
 @dataclass

@@ -6,6 +6,11 @@ credentials pre-emptively, since the server answers a missing or wrong
 ``Authorization`` with a 403 and no challenge. POSTs are not retried once
 sent (a command may have run); only failures to connect are.
 
+Credentials in the URL (``http://user:pw@host:4812``) are refused with an
+:class:`InvalidArgumentError` naming the URL without them, for reads and writes
+alike: reads must go without credentials, and the modifying functions take
+``username=`` and ``password=``, so there is never a choice between the two.
+
 A 500 from a POST is not an error of the request: it carries the results of
 every command (or channel), some of which failed, and is returned as such.
 400 (malformed), 403 (credentials), 404 and 503 (database) are raised as
@@ -85,6 +90,8 @@ class Credentials:
 def admin_base_url(url: str) -> str:
     """Normalise a server URL to the base of the administrative API.
 
+    A URL with a user name or password is refused (see the module's text).
+
     Examples
     --------
     >>> admin_base_url("http://archiver:4812")
@@ -134,15 +141,10 @@ def open_admin_session(
 
 def get_json(session: HttpSession, path: str, what: str) -> Any:
     """GET ``path`` without any credentials, with retries, and decode its JSON."""
-    url = session.base_url + path
 
     def attempt() -> Any:
-        request = session.client.build_request("GET", url)
-        request.headers.pop("Authorization", None)  # even if the caller's client has one
-        try:
-            response = session.client.send(request, auth=_NO_AUTH)
-        except httpx.HTTPError as exc:
-            raise TransportError(f"{SYSTEM}: {what}: {redact(url)}: {exc!r}") from exc
+        request = session.build("GET", path, authorize=False)
+        response = session.send(request, what, auth=_NO_AUTH)
         if response.status_code >= 400:
             raise status_error(SYSTEM, response, what)
         return decode_json_body(SYSTEM, what, response, response.content)
@@ -171,16 +173,16 @@ def post_json(
     content = json.dumps(body, separators=(",", ":")).encode("utf-8")
     headers = {"Content-Type": "application/json;charset=UTF-8"}
     for attempt in range(1, session.retry.attempts + 1):
-        request = session.client.build_request("POST", url, content=content, headers=headers)
+        request = session.build("POST", path, content=content, headers=headers)
         try:
-            response = session.client.send(request, auth=credentials.auth())
+            response = session.send(request, what, auth=credentials.auth())
             break
-        except httpx.ConnectError as exc:  # nothing reached the server: safe to try again
-            if attempt >= session.retry.attempts:
-                raise TransportError(f"{SYSTEM}: {what}: {redact(url)}: {exc!r}") from exc
-            time.sleep(session.retry.delay(attempt, None))
-        except httpx.HTTPError as exc:
-            raise TransportError(f"{SYSTEM}: {what}: {redact(url)}: {exc!r}") from exc
+        except TransportError as exc:
+            # Only a connection never made is safe to try again: a command may have run.
+            never_sent = isinstance(exc.__cause__, httpx.ConnectError)
+            if not never_sent or attempt >= session.retry.attempts:
+                raise
+        time.sleep(session.retry.delay(attempt, None))
     status, where = response.status_code, redact(url)
     if status in (401, 403):
         raise AuthenticationError(

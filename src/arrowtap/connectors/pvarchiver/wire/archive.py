@@ -65,7 +65,19 @@ def name_path(name: str, what: str = "channel") -> str:
 def open_session(
     url: str, client: httpx.Client | None = None, retry: RetryPolicy | None = None
 ) -> HttpSession:
-    """An HTTP session on the archive-access API of the server at ``url``."""
+    """An HTTP session on the archive-access API of the server at ``url``.
+
+    The archive-access API itself takes no credentials; a user name and
+    password in ``url`` (for a proxy in front of it) are taken out of the URL
+    and sent as ``Authorization: Basic`` with every request, never shown.
+
+    Examples
+    --------
+    >>> session = open_session("http://ann:s3cret@archiver:9812")
+    >>> session
+    HttpSession('http://archiver:9812/archive-access/api/1.0', system='pvarchiver')
+    >>> session.close()
+    """
     return HttpSession(
         archive_base_url(url),
         system=SYSTEM,
