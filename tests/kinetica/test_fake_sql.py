@@ -105,9 +105,15 @@ def test_unsupported_or_wrong_statements_are_errors(
 
 def test_parse_sql_shapes() -> None:
     assert parse_sql("delete from s.t where x = 1") == Delete("s.t", "x = 1")
-    select = parse_sql("SELECT COUNT(*) AS n FROM t LIMIT 3 OFFSET 2")
+    select = parse_sql("SELECT COUNT(*) AS n, t.x y, SUM(DISTINCT z) FROM t GROUP BY x LIMIT 3")
     assert isinstance(select, Select)
-    assert (select.items, select.limit, select.offset) == (((None, "n"),), 3, 2)
+    assert [(i.alias, i.aggregate) for i in select.items] == [
+        ("n", "count"),
+        ("y", None),
+        (None, "sum"),
+    ]
+    assert select.items[0].argument is None
+    assert select.text[slice(*select.items[2].argument)] == "z"
 
 
 @pytest.mark.parametrize(

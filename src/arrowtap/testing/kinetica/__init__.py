@@ -3,8 +3,8 @@
 :class:`FakeKinetica` answers the endpoints a reader and writer use
 (``kinetica.md`` §2): types and tables, ``/get/records`` paging (``offset``/``limit``,
 ``-9999``, ``has_more_records``, filters and sorting), ``/get/records/bycolumn`` and
-``/execute/sql`` with dynamic-schema pages (a SQL subset, see
-:mod:`arrowtap.testing.kinetica.sql`), ``/insert/records`` with upserts and per-record
+``/execute/sql`` with dynamic-schema pages (``SELECT`` runs on SQLite, see
+:mod:`arrowtap.testing.kinetica.engine`), ``/insert/records`` with upserts and per-record
 errors, ``/update/records``, ``/delete/records``, the system endpoints ``GPUdb()`` calls
 on construction, and the table-monitor endpoints with a ZMQ PUB socket publishing one
 multipart message per operation. Values are checked against the column properties, and

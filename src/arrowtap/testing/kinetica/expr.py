@@ -16,9 +16,19 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["ExpressionError", "Fn", "Row", "both", "compile_expression", "either", "tokenize"]
+__all__ = [
+    "ExpressionError",
+    "Fn",
+    "Row",
+    "Token",
+    "both",
+    "compile_expression",
+    "either",
+    "scan",
+    "tokenize",
+]
 
 Row = dict[str, Any]
 Fn = Callable[[Row], Any]
@@ -29,7 +39,7 @@ _TOKEN = re.compile(
     | (?P<str>'(?:[^']|'')*')
     | (?P<dq>"(?:[^"]|"")*")
     | (?P<id>[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)*)
-    | (?P<op><=|>=|<>|!=|==|&&|\|\||[-+*/%(),<>=!])
+    | (?P<op><=|>=|<>|!=|==|&&|\|\||[-+*/%(),<>=!.])
     )""",
     re.VERBOSE,
 )
@@ -77,6 +87,34 @@ class ExpressionError(ValueError):
     """An expression the fake cannot parse, or one naming an unknown column."""
 
 
+class Token(NamedTuple):
+    """One token: its kind (``num str dq id op``), its text and where it lies."""
+
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def scan(text: str) -> list[Token]:
+    """The tokens of `text` with their positions (SQL statements split on them).
+
+    Examples
+    --------
+    >>> [(t.text, t.start) for t in scan('t."x" = 1')]
+    [('t', 0), ('.', 1), ('"x"', 2), ('=', 6), ('1', 8)]
+    """
+    out: list[Token] = []
+    pos, end = 0, len(text.rstrip())
+    while pos < end:
+        m = _TOKEN.match(text, pos)
+        if m is None or m.lastgroup is None:
+            raise ExpressionError(f"unexpected character at {pos} of {text!r}")
+        out.append(Token(m.lastgroup, m.group(m.lastgroup), m.start(m.lastgroup), m.end()))
+        pos = m.end()
+    return out
+
+
 def tokenize(text: str) -> list[tuple[str, str]]:
     """The (kind, text) tokens of an expression; kinds ``num str dq id op``.
 
@@ -85,15 +123,7 @@ def tokenize(text: str) -> list[tuple[str, str]]:
     >>> tokenize("x >= 'a''b'")
     [('id', 'x'), ('op', '>='), ('str', "'a''b'")]
     """
-    out: list[tuple[str, str]] = []
-    pos, end = 0, len(text.rstrip())
-    while pos < end:
-        m = _TOKEN.match(text, pos)
-        if m is None or m.lastgroup is None:
-            raise ExpressionError(f"unexpected character at {pos} of {text!r}")
-        out.append((m.lastgroup, m.group(m.lastgroup)))
-        pos = m.end()
-    return out
+    return [(t.kind, t.text) for t in scan(text)]
 
 
 def _like(pattern: str) -> re.Pattern[str]:

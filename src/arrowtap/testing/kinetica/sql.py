@@ -1,45 +1,82 @@
-"""The SQL subset the fake's ``/execute/sql`` understands.
+"""The statements the fake's ``/execute/sql`` takes, and what it reads from a ``SELECT``.
 
-::
+A ``SELECT`` runs on SQLite (:mod:`.engine`). This module reads from its text only what
+the engine and the result types need, on the tokens of :mod:`.expr`:
 
-    SELECT * | item [, item ...] FROM table | (select) [[AS] alias]
-        [WHERE expr] [ORDER BY col [ASC|DESC] [, ...]] [LIMIT n [OFFSET m]]
-    item   := column [[AS] alias] | COUNT(*) [[AS] alias]
-    DELETE FROM table [WHERE expr]
+* the select list: each item's expression, its alias, and whether it is one call of an
+  aggregate (``COUNT SUM AVG MIN MAX``) and on what argument;
+* a ``FROM`` that is one parenthesised ``SELECT`` and an alias (a derived table, which the
+  engine runs first);
+* the double-quoted identifiers (SQLite reads an unknown one as a string; Kinetica
+  refuses it).
 
-A subquery in ``FROM`` (a derived table, as Kinetica's SQL allows) is a ``SELECT`` of
-the subset; the outer statement sees its result columns by their headers.
-
-Keywords are case-insensitive; identifiers may be ``"quoted"``; ``expr`` is the
-language of :mod:`.expr`. A trailing ``;`` is allowed. Anything else is refused with an
-error naming the statement.
+It refuses what Kinetica refuses and SQLite would answer: in a statement that groups or
+aggregates, a selected column that is neither grouped nor inside an aggregate
+(``SELECT id, COUNT(*) FROM t``, ``SELECT * FROM t GROUP BY k``), where SQLite would give
+the value of an arbitrary row. ``DELETE FROM table [WHERE expr]`` is read whole (``expr``
+in the language of :mod:`.expr`). Any other statement is refused. Keywords are
+case-insensitive; a trailing ``;`` is allowed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from arrowtap.testing.kinetica.expr import ExpressionError, tokenize
+from arrowtap.testing.kinetica.expr import ExpressionError, Token, scan
+from arrowtap.testing.kinetica.grouping import check_grouping
+from arrowtap.testing.kinetica.sqltokens import (
+    AGGREGATES,
+    OPERATORS,
+    WORDS,
+    close,
+    commas,
+    is_op,
+    level,
+    name,
+    word,
+)
 
-__all__ = ["Delete", "Select", "parse_sql"]
+__all__ = ["Delete", "Derived", "Item", "Select", "Span", "parse_sql"]
 
-_CLAUSES = ("select", "from", "where", "order", "limit", "offset")
+Span = tuple[int, int]
+"""Where a part of a statement lies: ``text[start:end]``."""
+
+_CLAUSES = frozenset(["from", "where", "group", "having", "window", "order", "limit"])
+_COMPOUND = frozenset(["union", "intersect", "except"])
+
+
+@dataclass(frozen=True)
+class Item:
+    """One entry of a select list: where its expression lies (alias excluded) and what it is.
+
+    ``aggregate`` names the aggregate when the whole expression is one call of it,
+    ``argument`` is where the call's argument lies (``None`` for ``COUNT(*)``).
+    """
+
+    expression: Span
+    alias: str | None = None
+    aggregate: str | None = None
+    argument: Span | None = None
+    star: bool = False
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A ``FROM (SELECT ...) [AS] alias``: where it lies, its alias and its statement."""
+
+    span: Span
+    alias: str
+    select: Select
 
 
 @dataclass(frozen=True)
 class Select:
-    """A parsed ``SELECT``: items are (column or ``None`` for ``COUNT(*)``, header).
+    """A ``SELECT`` statement and what the engine reads from it (spans index ``text``)."""
 
-    ``subquery`` is the ``SELECT`` in ``FROM`` (``table`` is then its alias, or ``""``).
-    """
-
-    table: str
-    items: tuple[tuple[str | None, str], ...] | None  # None: *
-    where: str
-    order_by: tuple[tuple[str, bool], ...]
-    limit: int | None
-    offset: int
-    subquery: Select | None = None
+    text: str
+    items: tuple[Item, ...]
+    derived: Derived | None = None
+    quoted: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,146 +87,124 @@ class Delete:
     where: str
 
 
-def _ident(kind: str, text: str) -> str:
-    return text[1:-1].replace('""', '"') if kind == "dq" else text
+def _item(part: list[Token], statement: str) -> tuple[Item, list[Token]]:
+    """An item of a select list, and the tokens of its expression."""
+    alias = None
+    last, before = (part[-1], part[-2]) if len(part) >= 2 else (None, None)
+    if last is None or before is None or last.kind not in ("id", "dq"):
+        pass
+    elif word(before) == "as":
+        alias, part = name(last), part[:-2]
+    elif word(last) not in WORDS and (
+        before.kind in ("num", "str", "dq")
+        or is_op(before, ")")
+        or (before.kind == "id" and word(before) not in OPERATORS)
+    ):
+        alias, part = name(last), part[:-1]  # an alias without AS
+    if not part:
+        raise ExpressionError(f"an empty select item in {statement!r}")
+    span = (part[0].start, part[-1].end)
+    if is_op(part[-1], "*") and (len(part) == 1 or (len(part) == 3 and is_op(part[1], "."))):
+        return Item(span, alias, star=True), part
+    if (
+        len(part) >= 3
+        and word(part[0]) in AGGREGATES
+        and is_op(part[1], "(")
+        and close(part, 1, statement) == len(part) - 1
+    ):
+        inner = part[2:-1]
+        if inner and word(inner[0]) in ("distinct", "all"):
+            inner = inner[1:]
+        argument = None if not inner or is_op(inner[0], "*") else (inner[0].start, inner[-1].end)
+        return Item(span, alias, word(part[0]), argument), part
+    return Item(span, alias), part
 
 
-def _split(tokens: list[tuple[str, str]], statement: str) -> dict[str, list[tuple[str, str]]]:
-    """The tokens of each top-level clause, by keyword."""
-    clauses: dict[str, list[tuple[str, str]]] = {}
-    current, depth = None, 0
-    i = 0
-    while i < len(tokens):
-        kind, text = tokens[i]
-        depth += text == "(" if kind == "op" else 0
-        depth -= text == ")" if kind == "op" else 0
-        low = text.lower() if kind == "id" else ""
-        if depth == 0 and low in _CLAUSES:
-            if low in clauses:
-                raise ExpressionError(f"clause {text.upper()} given twice in {statement!r}")
-            if low == "order":
-                if i + 1 >= len(tokens) or tokens[i + 1][1].lower() != "by":
-                    raise ExpressionError(f"ORDER without BY in {statement!r}")
-                i += 1
-            current = low
-            clauses[current] = []
-        elif current is None:
-            raise ExpressionError(f"unsupported SQL statement {statement!r}")
-        else:
-            clauses[current].append((kind, text))
-        i += 1
-    return clauses
-
-
-def _text(tokens: list[tuple[str, str]]) -> str:
-    return " ".join(t for _, t in tokens)
-
-
-def _items(
-    tokens: list[tuple[str, str]], statement: str
-) -> tuple[tuple[str | None, str], ...] | None:
-    if tokens == [("op", "*")]:
+def _derived(tokens: list[Token], text: str, statement: str) -> Derived | None:
+    """The derived table a ``FROM`` clause is, if it is one and nothing else."""
+    if not tokens or not is_op(tokens[0], "("):
         return None
-    items: list[tuple[str | None, str]] = []
-    groups: list[list[tuple[str, str]]] = [[]]
-    for tok in tokens:
-        if tok == ("op", ","):
-            groups.append([])
-        else:
-            groups[-1].append(tok)
-    for group in groups:
-        if len(group) >= 4 and group[0][1].lower() == "count" and _text(group[1:4]) == "( * )":
-            column, rest = None, group[4:]
-            header = "COUNT(*)"
-        elif group and group[0][0] in ("id", "dq"):
-            column, rest = _ident(*group[0]), group[1:]
-            header = column
-        else:
-            raise ExpressionError(f"unsupported select item {_text(group)!r} in {statement!r}")
-        if rest and rest[0][1].lower() == "as":
-            rest = rest[1:]
-        if len(rest) == 1 and rest[0][0] in ("id", "dq"):
-            header = _ident(*rest[0])
-        elif rest:
-            raise ExpressionError(f"unsupported select item {_text(group)!r} in {statement!r}")
-        items.append((column, header))
-    return tuple(items)
-
-
-def _int(tokens: list[tuple[str, str]], what: str, statement: str) -> int:
-    if len(tokens) != 1 or tokens[0][0] != "num" or not tokens[0][1].isdigit():
-        raise ExpressionError(f"{what} needs a whole number in {statement!r}")
-    return int(tokens[0][1])
-
-
-def _source(tokens: list[tuple[str, str]], statement: str) -> tuple[str, Select | None]:
-    """The ``FROM`` clause: a table name, or a parenthesised subquery and its alias."""
-    if len(tokens) == 1 and tokens[0][0] in ("id", "dq"):
-        return _ident(*tokens[0]), None
-    if not tokens or tokens[0] != ("op", "("):
-        raise ExpressionError(f"unsupported FROM clause {_text(tokens)!r} in {statement!r}")
-    depth, end = 0, -1
-    for i, (kind, text) in enumerate(tokens):
-        depth += (text == "(") - (text == ")") if kind == "op" else 0
-        if depth == 0:
-            end = i
-            break
-    inner = parse_sql(_text(tokens[1:end])) if end > 1 else None
-    if not isinstance(inner, Select):
+    end = close(tokens, 0, statement)
+    inner, rest = tokens[1:end], tokens[end + 1 :]
+    named = rest[1:] if rest and word(rest[0]) == "as" else rest
+    if len(named) > 1 or (named and named[0].kind not in ("id", "dq")):
+        return None  # a join, or worse: SQLite answers it
+    if rest and not named:
+        raise ExpressionError(f"AS without an alias in FROM in {statement!r}")
+    if not inner or word(inner[0]) != "select":
         raise ExpressionError(f"a subquery in FROM must be a SELECT in {statement!r}")
-    rest = tokens[end + 1 :]
-    if rest and rest[0][1].lower() == "as":
-        rest = rest[1:] or [("op", "AS")]  # AS without an alias
-    if len(rest) > 1 or (rest and rest[0][0] not in ("id", "dq")):
-        raise ExpressionError(f"unsupported FROM clause {_text(tokens)!r} in {statement!r}")
-    return (_ident(*rest[0]) if rest else ""), inner
+    select = parse_sql(text[inner[0].start : inner[-1].end])
+    assert isinstance(select, Select)
+    span = (tokens[0].start, tokens[-1].end)
+    return Derived(span, name(named[0]) if named else "", select)
+
+
+def _select(tokens: list[Token], text: str, statement: str) -> Select:
+    marks: dict[str, int] = {}
+    for i in level(tokens, statement)[1:]:
+        keyword = word(tokens[i])
+        if keyword in _COMPOUND:
+            break  # the first SELECT of a compound one is what is read
+        if keyword in _CLAUSES:
+            marks.setdefault(keyword, i)
+    bounds = sorted(marks.values())
+
+    def body(clause: str) -> list[Token]:
+        if clause not in marks:
+            return []
+        start = marks[clause] + (2 if clause in ("group", "order") else 1)
+        stop = next((b for b in bounds if b > marks[clause]), len(tokens))
+        return tokens[start:stop]
+
+    head = tokens[1 : bounds[0] if bounds else len(tokens)]
+    if head and word(head[0]) in ("distinct", "all"):
+        head = head[1:]
+    items = [_item(part, statement) for part in commas(head, statement)]
+    grouped = [g for g in commas(body("group"), statement) if g]
+    parts = [(item.star, item.alias, part) for item, part in items]
+    check_grouping(parts, grouped, "having" in marks, statement)
+    derived = _derived(body("from"), text, statement)
+    quoted = tuple(
+        (t.start, t.end)
+        for t in tokens
+        if t.kind == "dq"
+        and (derived is None or t.end <= derived.span[0] or t.start >= derived.span[1])
+    )
+    return Select(text, tuple(item for item, _ in items), derived, quoted)
 
 
 def parse_sql(statement: str) -> Select | Delete:
-    """Parse a statement of the subset.
+    """Read a statement: a ``SELECT`` for the engine, or a ``DELETE``.
 
     Raises
     ------
     ExpressionError
-        For anything outside the subset.
+        For a statement of another kind, one that does not tokenize, or a selected
+        column neither grouped nor aggregated.
 
     Examples
     --------
-    >>> stmt = parse_sql('SELECT x, "s" AS y FROM t WHERE x > 1 ORDER BY x DESC LIMIT 5')
-    >>> stmt.table, stmt.items, stmt.where, stmt.order_by, stmt.limit
-    ('t', (('x', 'x'), ('s', 'y')), 'x > 1', (('x', True),), 5)
-    >>> parse_sql("delete from t")
-    Delete(table='t', where='')
-    >>> outer = parse_sql("SELECT * FROM (SELECT x FROM t) AS q WHERE x >= 2")
-    >>> outer.table, outer.subquery.items, outer.where
-    ('q', (('x', 'x'),), 'x >= 2')
+    >>> stmt = parse_sql('SELECT k, SUM("x") AS total FROM t GROUP BY k;')
+    >>> [(i.alias, i.aggregate) for i in stmt.items], stmt.text[slice(*stmt.items[1].argument)]
+    ([(None, None), ('total', 'sum')], '"x"')
+    >>> parse_sql("delete from t where x > 1")
+    Delete(table='t', where='x > 1')
+    >>> parse_sql("SELECT * FROM (SELECT id FROM t) AS q").derived.alias
+    'q'
     """
-    text = statement.strip().rstrip(";")
-    tokens = tokenize(text)
-    if tokens and tokens[0][1].lower() == "delete":
-        rest = _split(tokens[1:], statement)
-        if set(rest) - {"from", "where"} or len(rest.get("from", [])) != 1:
+    text = statement.strip()
+    while text.endswith(";"):
+        text = text[:-1].rstrip()
+    tokens = scan(text)
+    first = word(tokens[0]) if tokens else ""
+    if first == "delete":
+        rest = tokens[1:]
+        if len(rest) < 2 or word(rest[0]) != "from" or rest[1].kind not in ("id", "dq"):
             raise ExpressionError(f"unsupported DELETE statement {statement!r}")
-        return Delete(_ident(*rest["from"][0]), _text(rest.get("where", [])))
-    clauses = _split(tokens, statement)
-    if "select" not in clauses or not clauses.get("from"):
+        if len(rest) > 2 and (word(rest[2]) != "where" or len(rest) == 3):
+            raise ExpressionError(f"unsupported DELETE statement {statement!r}")
+        table = rest[1].text if rest[1].kind == "id" else name(rest[1])
+        return Delete(table, text[rest[3].start :] if len(rest) > 3 else "")
+    if first != "select":
         raise ExpressionError(f"unsupported SQL statement {statement!r}")
-    table, subquery = _source(clauses["from"], statement)
-    order: list[tuple[str, bool]] = []
-    for part in _text(clauses.get("order", [])).split(","):
-        words = part.split()
-        if not words:
-            continue
-        if len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
-            raise ExpressionError(f"unsupported ORDER BY {part.strip()!r} in {statement!r}")
-        name = words[0][1:-1] if words[0].startswith('"') else words[0]
-        order.append((name, len(words) == 2 and words[1].lower() == "desc"))
-    return Select(
-        table=table,
-        items=_items(clauses["select"], statement),
-        where=_text(clauses.get("where", [])),
-        order_by=tuple(order),
-        limit=_int(clauses["limit"], "LIMIT", statement) if "limit" in clauses else None,
-        offset=_int(clauses["offset"], "OFFSET", statement) if "offset" in clauses else 0,
-        subquery=subquery,
-    )
+    return _select(tokens, text, statement)
