@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pandas as pd
+import pyarrow as pa
 
 from arrowtap import export_archive_config
 from arrowtap.connectors._http import RetryPolicy
@@ -141,7 +142,7 @@ def _table(w: World) -> Kwargs:
 
 
 def _sync(w: World) -> Kwargs:
-    return dict(to=w.fresh(), checkpoint=None, on_page=None)
+    return dict(to=w.fresh(), checkpoint=None, on_page=None, wait=None)
 
 
 def _follow(w: World) -> Kwargs:
@@ -169,6 +170,22 @@ def _nodes(w: World) -> Kwargs:
 
 
 SUBSCRIPTIONS = [{"database": "data", "table": "t", "subscribe": True, "publish": True}]
+
+
+def _synced(w: World) -> str:
+    """A dataset of three committed one-row pages (its checkpoint beside it), to compact."""
+    from arrowtap.checkpoint import open_checkpoint
+    from arrowtap.io import offsets
+    from arrowtap.io.sink import ParquetDatasetSink
+
+    to = w.fresh()
+    sink = ParquetDatasetSink(to)
+    sink.begin("a", 0)
+    for seq in range(3):
+        sink.write("a", seq, pa.record_batch({"x": [seq]}))
+    with open_checkpoint(to + ".checkpoint.sqlite", "job") as store:
+        offsets.commit(store, {"a": offsets.PartitionState(None, 3)})
+    return to
 
 
 class Of:
@@ -210,7 +227,7 @@ CASES: dict[str, Case] = {
     "arrowtap.dask.read_archive_samples": lambda w: _without(_samples(w), "include_prior")
     | dict(npartitions=2),
     "arrowtap.dask.sync_archive_samples": case(
-        _samples, to=FRESH, checkpoint=None, npartitions=2, max_concurrency=1),
+        _samples, to=FRESH, checkpoint=None, wait=None, npartitions=2, max_concurrency=1),
     "arrowtap.read_archive_channel": case(_admin, name="root:ai1", server_id=None),
     "arrowtap.read_archive_server_status": _admin,
     "arrowtap.export_archive_config": case(_admin, server_id=THIS_SERVER_ID, path=FRESH),
@@ -240,7 +257,7 @@ CASES: dict[str, Case] = {
     "arrowtap.dask.read_kinetica_sql": case(
         _kinetica, sql=SQL, partition_column="id", npartitions=2, divisions=None),
     "arrowtap.dask.sync_kinetica": case(
-        _kinetica, _table_read, to=FRESH, increasing_column="id", checkpoint=None,
+        _kinetica, _table_read, to=FRESH, increasing_column="id", checkpoint=None, wait=None,
         npartitions=2, max_concurrency=1),
     "arrowtap.diff_finspace_clusters": lambda w: _without(_finspace(w), "columns") | dict(
         environment_id=w.env, cluster_type=None, checkpoint=w.fresh() + ".sqlite"),
@@ -253,7 +270,7 @@ CASES: dict[str, Case] = {
     "arrowtap.sync_harperdb": case(_table, _follow, max_concurrency=2),
     "arrowtap.dask.read_harperdb": case(_table, npartitions=2),
     "arrowtap.dask.sync_harperdb": case(
-        _table, to=FRESH, checkpoint=None, npartitions=2, max_concurrency=1),
+        _table, to=FRESH, checkpoint=None, wait=None, npartitions=2, max_concurrency=1),
     "arrowtap.write_harperdb": case(
         _harperdb, data=Of(lambda w: _frame()), database="data", table="w", batch_size=10,
         create=True, typed=False, primary_key="id"),
@@ -289,7 +306,10 @@ CASES: dict[str, Case] = {
         retention=dt.timedelta(hours=1), write_mode="all_replicas"),
     "arrowtap.RetryPolicy": case(
         attempts=2, initial=0.01, maximum=0.1, jitter=0.0, max_retry_after=1.0),
-    "arrowtap.ParquetDatasetSink": case(directory=FRESH, compression="zstd"),
+    "arrowtap.ParquetDatasetSink": case(
+        directory=FRESH, compression="zstd", partition_column=None),
+    "arrowtap.compact": case(to=Of(_synced), target_size=1024, checkpoint=None),
+    "arrowtap.DeltaSink": case(path=FRESH, mode="merge", key=["id"], partition_by="id"),
 }  # fmt: skip
 """Dotted public name -> valid keyword arguments (every parameter given)."""
 
@@ -321,6 +341,7 @@ CASES["arrowtap.sync_finspace_environments"] = case(_finspace, _follow)
 
 CONSTRUCTORS = (
     "arrowtap.CheckpointAttributes",
+    "arrowtap.DeltaSink",
     "arrowtap.HarperDBCheckpoint",
     "arrowtap.KineticaTableMonitor",
     "arrowtap.ParquetDatasetSink",

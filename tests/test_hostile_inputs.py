@@ -359,7 +359,7 @@ def test_a_truncated_checkpoint_file_is_an_error_not_a_new_checkpoint(
     run = dict(url=world.archive.url, channels=["root:ai1"], start=START, end=END, to=out)
     assert arrowtap.sync_archive_samples(**run).rows > 0
     written = sorted(out.rglob("*.parquet"))
-    (out / "_checkpoint.sqlite").write_bytes(b"")  # truncated: every offset gone
+    (tmp_path / "out.checkpoint.sqlite").write_bytes(b"")  # truncated: every offset gone
     with pytest.raises(CheckpointError, match="empty file, not a checkpoint"):
         arrowtap.sync_archive_samples(**run)
     assert sorted(out.rglob("*.parquet")) == written  # nothing read again from --start

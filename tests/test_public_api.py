@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import json
 import pickle
@@ -34,6 +35,8 @@ EXPECTED_ALL = {
     "DecodeError",
     "DecodeFailed",
     "Deleted",
+    "DeltaSink",
+    "DestinationHeldError",
     "HarperDBCheckpoint",
     "HarperDBWriteError",
     "Increment",
@@ -51,6 +54,7 @@ EXPECTED_ALL = {
     "ProtocolError",
     "RetryPolicy",
     "SAMPLE_SCHEMA",
+    "SchemaDriftError",
     "ServerError",
     "SinkError",
     "SourceInfo",
@@ -61,6 +65,7 @@ EXPECTED_ALL = {
     "UnavailableError",
     "Updated",
     "WriteMode",
+    "compact",
     "diff_finspace_clusters",
     "export_archive_config",
     "find_archive_channels",
@@ -230,6 +235,7 @@ def _sections(doc: str) -> dict[str, list[str]]:
 def test_public_functions_are_the_expected_ones() -> None:
     names = {name for name, _ in _public_functions()}
     assert names == {
+        "arrowtap.compact",
         "arrowtap.dask.read_archive_samples",
         "arrowtap.dask.read_finspace_changesets",
         "arrowtap.dask.read_finspace_cluster_nodes",
@@ -353,9 +359,11 @@ ERROR_TREE: dict[str, tuple[str | None, tuple[type[BaseException], ...]]] = {
     "CheckpointInvalidParamError": ("CheckpointError", (ValueError,)),
     "CheckpointNotFoundError": ("CheckpointError", (KeyError,)),
     "CheckpointNotActiveError": ("CheckpointError", ()),
+    "DestinationHeldError": ("CheckpointError", ()),
     "SinkError": ("ArrowtapError", ()),
     "KineticaInsertError": ("SinkError", ()),
     "HarperDBWriteError": ("SinkError", ()),
+    "SchemaDriftError": ("SinkError", ()),
 }
 
 
@@ -402,6 +410,13 @@ ERROR_FIELDS: dict[str, Any] = {
     "errors": {3: "duplicate key"},
     "rows_written": 7,
     "batches_written": 2,
+    "host": "node-7",
+    "pid": 4242,
+    "since": dt.datetime(2024, 5, 1, tzinfo=dt.UTC),
+    "expires": dt.datetime(2024, 5, 1, 0, 0, 30, tzinfo=dt.UTC),
+    "column": "v",
+    "before": "int32",
+    "after": "string",
 }
 
 

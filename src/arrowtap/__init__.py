@@ -31,6 +31,7 @@ from arrowtap.errors import (
     CheckpointNotActiveError,
     CheckpointNotFoundError,
     DecodeError,
+    DestinationHeldError,
     HarperDBWriteError,
     Interrupted,
     InvalidArgumentError,
@@ -40,6 +41,7 @@ from arrowtap.errors import (
     NotSupportedError,
     PartialOperationError,
     ProtocolError,
+    SchemaDriftError,
     ServerError,
     SinkError,
     TransportError,
@@ -160,6 +162,12 @@ if TYPE_CHECKING:
     from arrowtap.connectors.pvarchiver.wire.schema import (
         SAMPLE_SCHEMA,
     )
+    from arrowtap.io.compact import (
+        compact,
+    )
+    from arrowtap.io.delta import (
+        DeltaSink,
+    )
     from arrowtap.io.reading import (
         Increment,
     )
@@ -184,6 +192,8 @@ _LAZY = {
     "RetryPolicy": "arrowtap.connectors._http",
     "ParquetDatasetSink": "arrowtap.io.sink",
     "SyncSummary": "arrowtap.io.sync",
+    "compact": "arrowtap.io.compact",
+    "DeltaSink": "arrowtap.io.delta",
     "Increment": "arrowtap.io.reading",
     "SourceInfo": "arrowtap.io.registry",
     "sources": "arrowtap.catalog",
@@ -269,6 +279,8 @@ __all__ = [
     "DecodeError",
     "DecodeFailed",
     "Deleted",
+    "DeltaSink",
+    "DestinationHeldError",
     "HarperDBCheckpoint",
     "HarperDBWriteError",
     "Increment",
@@ -285,6 +297,7 @@ __all__ = [
     "PartialOperationError",
     "ProtocolError",
     "RetryPolicy",
+    "SchemaDriftError",
     "ServerError",
     "SinkError",
     "SourceInfo",
@@ -295,6 +308,7 @@ __all__ = [
     "UnavailableError",
     "Updated",
     "WriteMode",
+    "compact",
     "diff_finspace_clusters",
     "export_archive_config",
     "find_archive_channels",

@@ -22,8 +22,10 @@ fits, the error also inherits it, so ``except ValueError`` keeps working::
     │   ├── CheckpointNoSpaceError               more sections than allowed
     │   ├── CheckpointInvalidParamError (ValueError)  key or value too large
     │   ├── CheckpointNotFoundError (KeyError)   no such section
-    │   └── CheckpointNotActiveError             write without the active replica
+    │   ├── CheckpointNotActiveError             write without the active replica (or lease)
+    │   └── DestinationHeldError                 another writer holds the lease
     └── SinkError                                the output could not be written
+        ├── SchemaDriftError                     the source's columns broke the schema contract
         ├── KineticaInsertError                  rows a Kinetica insert refused
         └── HarperDBWriteError                   a HarperDB write stopped midway
 
@@ -41,6 +43,7 @@ bad value, never a secret; no error chains a library exception that holds one
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -56,6 +59,7 @@ __all__ = [
     "CheckpointNotActiveError",
     "CheckpointNotFoundError",
     "DecodeError",
+    "DestinationHeldError",
     "HarperDBWriteError",
     "Interrupted",
     "InvalidArgumentError",
@@ -65,6 +69,7 @@ __all__ = [
     "NotSupportedError",
     "PartialOperationError",
     "ProtocolError",
+    "SchemaDriftError",
     "ServerError",
     "SinkError",
     "TransportError",
@@ -297,11 +302,79 @@ class CheckpointNotFoundError(CheckpointError, KeyError):
 
 
 class CheckpointNotActiveError(CheckpointError):
-    """A write reached a checkpoint whose active replica is another handle."""
+    """A write reached a checkpoint whose active replica is another handle.
+
+    Also a commit of a writer that lost its lease (:mod:`arrowtap.checkpoint.lease`):
+    another writer took the destination over, and this one's fencing token is stale.
+    """
+
+
+class DestinationHeldError(CheckpointError):
+    """Another writer holds the lease of a destination: one sync at a time writes it.
+
+    A sync takes exclusive ownership of its checkpoint's partitions (a lease in
+    the checkpoint store, see :mod:`arrowtap.checkpoint.lease`); a second one
+    fails at once with this error, or after ``wait`` seconds.
+
+    Parameters
+    ----------
+    message : str
+        The checkpoint, and the holder.
+    host : str
+        The host name of the holder.
+    pid : int
+        Its process id on that host.
+    since : datetime.datetime
+        When it took the lease (UTC).
+    expires : datetime.datetime
+        When the lease ends unless the holder renews it (UTC).
+    """
+
+    host: str
+    pid: int
+    since: dt.datetime
+    expires: dt.datetime
+
+    def __init__(
+        self, message: str, *, host: str, pid: int, since: dt.datetime, expires: dt.datetime
+    ) -> None:
+        super().__init__(message)
+        self.host = host
+        self.pid = pid
+        self.since = since
+        self.expires = expires
 
 
 class SinkError(ArrowtapError):
     """A batch could not be written to its destination."""
+
+
+class SchemaDriftError(SinkError):
+    """The source's columns no longer match the destination's, and the contract refuses it.
+
+    Raised before anything of the run is written (see :mod:`arrowtap.io.drift`).
+
+    Parameters
+    ----------
+    message : str
+        The contract, the column and both types.
+    column : str
+        The column that differs.
+    before : str or None
+        Its type in the destination (``None``: a new column).
+    after : str or None
+        Its type at the source (``None``: gone at the source).
+    """
+
+    column: str
+    before: str | None
+    after: str | None
+
+    def __init__(self, message: str, *, column: str, before: str | None, after: str | None) -> None:
+        super().__init__(message)
+        self.column = column
+        self.before = before
+        self.after = after
 
 
 class KineticaInsertError(SinkError):

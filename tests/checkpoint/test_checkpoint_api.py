@@ -39,6 +39,7 @@ def test_public_names() -> None:
         "Checkpoint",
         "CheckpointAttributes",
         "CheckpointLike",
+        "Lease",
         "SQLiteCheckpoint",
         "WriteMode",
         "decode_json",

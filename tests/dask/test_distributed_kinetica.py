@@ -182,16 +182,16 @@ def test_a_worker_killed_mid_graph_gives_the_one_shot_dataset(
         _sync(fake.url, to)
     assert marker.exists(), "no worker was killed"
     _assert_equals_one_shot(to, fake.url)
-    parts = _partitions(fake.url, to / "_checkpoint.sqlite")
+    parts = _partitions(fake.url, tmp_path / "out.checkpoint.sqlite")
     assert len(parts) == NPARTITIONS
-    assert _complete(to / "_checkpoint.sqlite", parts) == {p.key for p in parts[:-1]}
+    assert _complete(tmp_path / "out.checkpoint.sqlite", parts) == {p.key for p in parts[:-1]}
 
 
 def test_a_client_killed_mid_graph_then_rerun_asks_only_for_what_was_not_committed_whole(
     fake: FakeKinetica, tmp_path: Path
 ) -> None:
     to = tmp_path / "out"
-    location = to / "_checkpoint.sqlite"
+    location = tmp_path / "out.checkpoint.sqlite"
     fake.gate.close(after=_ends_a_closed_range)
     parts: list[TablePartition] = []
     with local_cluster() as cluster, distributed.Client(cluster) as client:
@@ -247,7 +247,7 @@ def test_a_sync_checkpointed_in_harperdb_equals_a_one_shot_read_and_a_rerun_adds
     assert (first.rows, len(first.partitions)) == (ROWS, NPARTITIONS)
     assert (second.rows, second.pages) == (0, 0)
     _assert_equals_one_shot(to, fake.url)
-    assert not (to / "_checkpoint.sqlite").exists()  # the offsets are in HarperDB only
+    assert not (tmp_path / "out.checkpoint.sqlite").exists()  # the offsets are in HarperDB only
     parts = _partitions(fake.url, checkpoint)
     assert [p.key for p in parts] == [p.key for p in second.partitions]
     assert _complete(checkpoint, parts) == {p.key for p in parts[:-1]}

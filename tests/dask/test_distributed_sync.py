@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 import distributed
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.dataset as ds
 import pytest
 
 import arrowtap
@@ -50,7 +50,8 @@ def _sorted(table: pa.Table) -> pd.DataFrame:
 
 def _assert_equals_one_shot(to: Path, url: str) -> None:
     truth = arrowtap.scan_archive_samples(url, CHANNELS, 0, END).read_all()
-    pd.testing.assert_frame_equal(_sorted(pq.read_table(to)), _sorted(truth))
+    written = ds.dataset(to, partitioning="hive").to_table()  # channel=<name>/ directories
+    pd.testing.assert_frame_equal(_sorted(written), _sorted(truth))
 
 
 def _call(url: str, to: Path) -> str:
@@ -75,7 +76,7 @@ def test_a_worker_killed_mid_graph_gives_the_one_shot_dataset(
 
 
 def _committed(to: Path, url: str) -> dict[str, int]:
-    location = to / "_checkpoint.sqlite"
+    location = to.with_name(to.name + ".checkpoint.sqlite")  # beside the dataset
     if not location.exists():
         return {}
     with open_checkpoint(location, checkpoint_name(url)) as store:

@@ -62,7 +62,7 @@ def test_each_run_appends_one_whole_stamped_listing(tmp_path: Path) -> None:
         snapshot = table.filter(pc.equal(table["snapshot_time"], stamp))
         rows = table_rows(snapshot.drop_columns(["snapshot_time"]))
         assert sorted(rows, key=lambda r: r["clusterName"]) == truth
-    with open_checkpoint(to / "_checkpoint.sqlite", "finspace-listings") as store:
+    with open_checkpoint(tmp_path / "out.checkpoint.sqlite", "finspace-listings") as store:
         state = offsets.load(store, key_of(env))
     assert state.offset == {"snapshot": max(snapshots(to))}
     assert state.seq == 3 * 5  # five pages a run, numbered on across runs
@@ -106,7 +106,7 @@ def test_a_sync_killed_mid_listing_then_rerun_gives_one_whole_listing(
             [sys.executable, "-c", code], env=environ, capture_output=True, timeout=120
         )
         assert child.returncode == -9, child.stderr[-2000:]
-        with open_checkpoint(to / "_checkpoint.sqlite", "finspace-listings") as store:
+        with open_checkpoint(tmp_path / "out.checkpoint.sqlite", "finspace-listings") as store:
             assert offsets.load(store, key_of(env)).seq == 0  # nothing committed
         killed_after = fake.stats.operations["ListKxClusters"]
         assert 4 <= killed_after <= 30
@@ -133,7 +133,7 @@ def test_a_sync_that_fails_midway_commits_nothing(tmp_path: Path) -> None:
             fs.sync_finspace_clusters(
                 env, to=to, client=failing, retry=RetryPolicy(attempts=1), **options
             )
-        with open_checkpoint(to / "_checkpoint.sqlite", "finspace-listings") as store:
+        with open_checkpoint(tmp_path / "out.checkpoint.sqlite", "finspace-listings") as store:
             assert offsets.load(store, key_of(env)).offset is None
         assert fs.sync_finspace_clusters(env, to=to, **options).rows == 30
     [names] = snapshots(to).values()

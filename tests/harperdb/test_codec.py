@@ -77,9 +77,14 @@ def test_layout_types_and_cursor() -> None:
         "changed": "timestamp[ms, tz=UTC]",
     }
     assert (layout.cursor, layout.cursor_wire, layout.lowest_key) == ("changed", "iso", "")
+    # A schema's columns come first; an attribute it does not name is not dropped.
     whole = table_layout(DYNAMIC, "db", "t", schema=pa.schema([("v", pa.string())]))
-    assert whole.schema.names == ["v"]
-    assert whole.fetched == ["v", "id", "__updatedtime__"]
+    assert whole.schema.names[0] == "v"
+    assert set(whole.schema.names) == {a["attribute"] for a in DYNAMIC["attributes"]}
+    assert whole.schema.field("v").type == pa.string()
+    only = table_layout(DYNAMIC, "db", "t", columns=["v"], schema=pa.schema([("v", pa.string())]))
+    assert only.schema.names == ["v"]
+    assert only.fetched == ["v", "id", "__updatedtime__"]
     with pytest.raises(InvalidArgumentError, match="no attribute 'nope'"):
         table_layout(DYNAMIC, "db", "t", columns=["id", "nope"])
     with pytest.raises(InvalidArgumentError, match="pyarrow type"):

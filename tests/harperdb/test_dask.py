@@ -125,7 +125,7 @@ def test_a_dask_sync_keeps_its_ranges_and_new_rows_land_in_the_last(
     keys = sorted(part.key for part in first.partitions)
     assert keys == [f"harperdb:{database}.{table}@{i}" for i in range(3)]
     section = f"harperdb:{database}.{table}#plan"
-    with open_checkpoint(to / "_checkpoint.sqlite", CHECKPOINT_NAME) as store:
+    with open_checkpoint(tmp_path / "out.checkpoint.sqlite", CHECKPOINT_NAME) as store:
         plan = store.read_json(section)
     assert plan["cursor"] == "__updatedtime__"
     assert len(plan["bounds"]) == 3
@@ -142,7 +142,7 @@ def test_a_dask_sync_keeps_its_ranges_and_new_rows_land_in_the_last(
     last = pq.read_table(to / partition_dirname(keys[2]))
     assert {"2", "100"} <= set(last["id"].to_pylist())
     assert written_ids(to) == sorted([*range(21), 2, 100])
-    with open_checkpoint(to / "_checkpoint.sqlite", CHECKPOINT_NAME) as store:
+    with open_checkpoint(tmp_path / "out.checkpoint.sqlite", CHECKPOINT_NAME) as store:
         assert store.read_json(section) == plan
         states = {key: offsets.load(store, key) for key in keys}
     # Every page written is committed; a range the upserts' times left empty has neither.
@@ -185,11 +185,11 @@ def test_an_empty_table_is_cut_when_it_has_rows(
     to = tmp_path / "out"
     assert sync_harperdb(*args, to=to, npartitions=2, **creds).rows == 0
     section = f"harperdb:{database}.{table}#plan"
-    with open_checkpoint(to / "_checkpoint.sqlite", CHECKPOINT_NAME) as store:
+    with open_checkpoint(tmp_path / "out.checkpoint.sqlite", CHECKPOINT_NAME) as store:
         assert store.read_json(section) is None
     fill(harperdb_server, database, table, [3, 4])
     assert sync_harperdb(*args, to=to, npartitions=2, **creds).rows == 7
-    with open_checkpoint(to / "_checkpoint.sqlite", CHECKPOINT_NAME) as store:
+    with open_checkpoint(tmp_path / "out.checkpoint.sqlite", CHECKPOINT_NAME) as store:
         assert len(store.read_json(section)["bounds"]) == 2
     assert written_ids(to) == list(range(7))
 

@@ -60,7 +60,7 @@ def test_a_sync_writes_each_change_once_and_continues_after_its_offset(
     assert ids(written) == sorted([*range(13), 3])  # a log of changes: row 3 twice
     rows = zip(written["id"].to_pylist(), written["v"].to_pylist(), strict=True)
     assert sorted(json.loads(v) for i, v in rows if i == "3") == [3, 33]
-    with open_checkpoint(to / "_checkpoint.sqlite", CHECKPOINT_NAME) as store:
+    with open_checkpoint(tmp_path / "out.checkpoint.sqlite", CHECKPOINT_NAME) as store:
         state = offsets.load(store, f"harperdb:{database}.{table}")
     assert state.seq == 3 + 1
     assert state.offset["key"] == 12
@@ -82,7 +82,7 @@ def test_a_checkpoint_given_open_is_used_and_left_open(
         assert offsets.load(store, f"harperdb:{database}.{table}").seq == 1
         read = hdb.read_harperdb(*args, checkpoint=store, **creds)
         assert read.data.empty, "a read shares the sync's offsets"
-    assert not (tmp_path / "out" / "_checkpoint.sqlite").exists()
+    assert not (tmp_path / "out.checkpoint.sqlite").exists()
 
 
 class CtrlCWhenPlanning(httpx.BaseTransport):
@@ -186,7 +186,8 @@ def test_cluster_status_sync_appends_a_whole_snapshot_per_run(
         assert system["peer_name"].tolist() == ["node2"]
         assert system["connected"].all()
     key = f"cluster_status:{node.url}"
-    with open_checkpoint(tmp_path / "_checkpoint.sqlite", STATUS_CHECKPOINT) as store:
+    beside = tmp_path.with_name(tmp_path.name + ".checkpoint.sqlite")  # to=tmp_path
+    with open_checkpoint(beside, STATUS_CHECKPOINT) as store:
         state = offsets.load(store, key)
     assert state.offset == {"snapshot": stamps[1].value}
     assert state.seq == 2

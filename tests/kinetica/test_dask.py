@@ -161,7 +161,7 @@ def test_the_ranges_of_the_first_run_are_kept_and_new_rows_land_in_the_last(
     assert [p.key for p in second.partitions] == keys
     assert {p.key: p.rows for p in second.partitions} == {keys[0]: 0, keys[1]: 0, keys[2]: 65}
     assert _ids(out) == list(range(90))
-    with open_checkpoint(out / "_checkpoint.sqlite", "kinetica") as store:
+    with open_checkpoint(tmp_path / "out.checkpoint.sqlite", "kinetica") as store:
         (plan_key,) = [k for k in store.keys() if k.endswith("#plan")]
         assert store.read_json(plan_key) == {"cuts": [8, 16]}
 
@@ -194,7 +194,7 @@ def test_a_stored_plan_that_is_not_one_is_refused(people: FakeKinetica, tmp_path
     out = tmp_path / "out"
     out.mkdir()
     first = sync_kinetica(people.url, "people", to=out, increasing_column="id", npartitions=2)
-    with open_checkpoint(out / "_checkpoint.sqlite", "kinetica") as store:
+    with open_checkpoint(tmp_path / "out.checkpoint.sqlite", "kinetica") as store:
         (plan_key,) = [k for k in store.keys() if k.endswith("#plan")]
         record(store, {plan_key: [8]})
     with pytest.raises(CheckpointError, match="does not hold a range plan"):
@@ -225,7 +225,7 @@ def test_a_rerun_asks_only_the_open_last_range(people: FakeKinetica, tmp_path: P
         people.url, "people", to=out, increasing_column="id", npartitions=3, page_size=4
     )
     keys = [p.key for p in first.partitions]
-    with open_checkpoint(out / "_checkpoint.sqlite", "kinetica") as store:
+    with open_checkpoint(tmp_path / "out.checkpoint.sqlite", "kinetica") as store:
         ends = [load(store, key).offset for key in keys]
     # The closed ranges, read to their end, say so; the open one only where it got to.
     assert ends == [{"value": 7, "complete": True}, {"value": 15, "complete": True}, {"value": 24}]
@@ -242,7 +242,7 @@ def test_the_ranges_of_a_float_column_keep_their_keys_from_run_to_run(
     fake.insert("t", [{"x": i / 7, "k": i} for i in range(20)])
     out = tmp_path / "out"
     first = sync_kinetica(fake.url, "t", to=out, increasing_column="x", npartitions=3)
-    with open_checkpoint(out / "_checkpoint.sqlite", "kinetica") as store:
+    with open_checkpoint(tmp_path / "out.checkpoint.sqlite", "kinetica") as store:
         (plan_key,) = [k for k in store.keys() if k.endswith("#plan")]
         cuts = store.read_json(plan_key)["cuts"]
     # Cuts of thirds, kept as JSON in the checkpoint and read back as the same floats.

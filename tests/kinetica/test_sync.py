@@ -59,7 +59,7 @@ def test_a_sync_copies_the_rows_after_the_committed_value(
     people.insert("people", [person(i) for i in (26, 25)])
     assert sync_kinetica(people.url, "people", to=out, increasing_column="id").rows == 2
     assert ids(out) == list(range(27))
-    with open_checkpoint(out / "_checkpoint.sqlite", "kinetica") as store:
+    with open_checkpoint(tmp_path / "out.checkpoint.sqlite", "kinetica") as store:
         (key,) = store.keys()
         assert load(store, key).offset == {"value": 26}
         assert load(store, key).seq == 4
@@ -81,7 +81,7 @@ def test_a_sync_with_columns_where_and_its_own_checkpoint(
     assert summary.rows == 5
     assert pq.read_table(out).column_names == ["score", "id"]
     assert ckpt.exists()
-    assert not (out / "_checkpoint.sqlite").exists()
+    assert not (tmp_path / "out.checkpoint.sqlite").exists()
 
 
 def test_a_sync_needs_an_increasing_column(people: FakeKinetica, tmp_path: Path) -> None:
@@ -169,7 +169,7 @@ def test_a_monitor_sync_records_its_monitor_where_it_commits(
         assert f"{key}#monitors" in keys
         assert store.read_json(f"{key}#monitors") == []  # cleared at the end
         assert load(store, key).offset == {"value": 24}
-    assert not (out / "_checkpoint.sqlite").exists()
+    assert not (tmp_path / "out.checkpoint.sqlite").exists()
 
 
 def test_monitor_sync_arguments(people: FakeKinetica, tmp_path: Path) -> None:

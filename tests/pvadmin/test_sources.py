@@ -106,7 +106,7 @@ def test_syncs_append_one_stamped_snapshot_per_run(still: FakeArchiver, tmp_path
     times = online["last_online_time"].cast(pa.int64()).to_pylist()
     assert times[1] - times[0] == 5000
     name = views.plan_archive_cluster_status(still.admin_url).checkpoint_name
-    with open_checkpoint(to / "_checkpoint.sqlite", name) as store:
+    with open_checkpoint(tmp_path / "status.checkpoint.sqlite", name) as store:
         assert offsets.load(store, "cluster-status").offset == {"snapshot": runs[-1]}
 
 

@@ -12,12 +12,11 @@ import pytest
 import arrowtap
 from arrowtap.connectors.pvarchiver.samples import checkpoint_name
 from arrowtap.io.crashpoints import CRASHPOINTS
-from arrowtap.io.sink import partition_dirname
+from arrowtap.io.sink import open_dataset
 
-from .conftest import END, dataset, same_rows, sorted_table
+from .conftest import END, PAGE, dataset, same_rows
 
 pytestmark = pytest.mark.slow
-PAGE = 400
 
 
 def command(url: str, names: list[str], out: Path) -> list[str]:
@@ -43,7 +42,7 @@ def command(url: str, names: list[str], out: Path) -> list[str]:
 
 def assert_checkpoint_not_ahead(url: str, out: Path, names: list[str]) -> None:
     """Every committed page is on disk and the offset is its last sample."""
-    location = out / "_checkpoint.sqlite"
+    location = out.with_name(out.name + ".checkpoint.sqlite")
     if not location.exists():
         return
     with arrowtap.open_checkpoint(location, checkpoint_name(url)) as ck:
@@ -52,24 +51,11 @@ def assert_checkpoint_not_ahead(url: str, out: Path, names: list[str]) -> None:
             if state is None:
                 continue
             assert isinstance(state, dict)
-            folder = out / partition_dirname(name)
+            folder = open_dataset(out).folder(name)
             files = [folder / f"part-{i:09d}.parquet" for i in range(state["seq"])]
             assert all(f.exists() for f in files), f"committed page missing for {name}"
             last = pq.read_table(files[-1], columns=["time"])["time"].cast("int64")
             assert pc.max(last).as_py() == state["offset"]
-
-
-@pytest.fixture
-def setup(fake_archiver):  # type: ignore[no-untyped-def]
-    url = fake_archiver.url
-    names = [n for n in arrowtap.find_archive_channels(url, "*") if "*" not in n and "?" not in n]
-    counts = arrowtap.read_archive_samples(url, names, 0, END)["channel"].value_counts()
-    # Three channels of a few pages each keep the number of runs bounded.
-    chosen = [n for n in names if PAGE < counts.get(n, 0) <= 3 * PAGE][:3]
-    assert len(chosen) == 3, counts
-    truth = sorted_table(arrowtap.scan_archive_samples(url, chosen, 0, END).read_all())
-    pages = sum(-(-int(counts[n]) // PAGE) for n in chosen)
-    return url, chosen, truth, pages
 
 
 def test_sigkill_at_every_crash_point_of_every_page(setup, crash_injector, tmp_path) -> None:  # type: ignore[no-untyped-def]

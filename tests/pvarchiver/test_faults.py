@@ -52,7 +52,7 @@ def test_permanent_failure_raises_typed_error_and_keeps_the_checkpoint(
     names = arrowtap.find_archive_channels(url, "*")[:2]
     out = tmp_path / "out"
     arrowtap.sync_archive_samples(url, names, 0, 10**18, to=out)
-    with arrowtap.open_checkpoint(out / "_checkpoint.sqlite", checkpoint_name(url)) as ck:
+    with arrowtap.open_checkpoint(tmp_path / "out.checkpoint.sqlite", checkpoint_name(url)) as ck:
         before = {k: ck.read(k) for k in ck.keys()}
     fake_archiver.faults = Faults.permanent(kind)
     policy = arrowtap.RetryPolicy(attempts=3, initial=0.01, maximum=0.02, jitter=0.0)
@@ -61,5 +61,5 @@ def test_permanent_failure_raises_typed_error_and_keeps_the_checkpoint(
     assert isinstance(
         info.value, arrowtap.UnavailableError | arrowtap.TransportError | arrowtap.ProtocolError
     )
-    with arrowtap.open_checkpoint(out / "_checkpoint.sqlite", checkpoint_name(url)) as ck:
+    with arrowtap.open_checkpoint(tmp_path / "out.checkpoint.sqlite", checkpoint_name(url)) as ck:
         assert {k: ck.read(k) for k in ck.keys()} == before

@@ -11,6 +11,7 @@ from arrowtap.checkpoint.api import (
     decode_json,
     encode_json,
 )
+from arrowtap.checkpoint.lease import Lease
 from arrowtap.checkpoint.opening import CheckpointLike, open_checkpoint, opened
 from arrowtap.checkpoint.sqlite import SQLiteCheckpoint
 
@@ -18,6 +19,7 @@ __all__ = [
     "Checkpoint",
     "CheckpointAttributes",
     "CheckpointLike",
+    "Lease",
     "SQLiteCheckpoint",
     "WriteMode",
     "decode_json",

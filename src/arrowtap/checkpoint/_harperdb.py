@@ -21,15 +21,18 @@ from arrowtap.errors import (
     CheckpointError,
     InvalidArgumentError,
     NotFoundError,
+    ProtocolError,
 )
 
 __all__ = [
     "DEFAULT_DATABASE",
     "HANDLES",
+    "LEASES",
     "METADATA",
     "SECTIONS",
     "Location",
     "checkpoint_id",
+    "count_sections",
     "decode_value",
     "encode_value",
     "ensure_tables",
@@ -41,6 +44,7 @@ DEFAULT_DATABASE = "arrowtap"
 METADATA = "checkpoints"  # one record per checkpoint: name, attributes, active replica
 SECTIONS = "checkpoint_sections"  # one record per section
 HANDLES = "checkpoint_handles"  # one record per open handle (for retention)
+LEASES = "checkpoint_leases"  # one record per checkpoint ever leased: token and holder
 
 # Schema-defined tables: only the ``checkpoint`` columns are indexed (for the
 # listings); an indexed ``value`` would copy every offset into the index.
@@ -63,6 +67,15 @@ _TABLES: dict[str, list[dict[str, Any]]] = {
         {"name": "checkpoint", "type": "String", "indexed": True},
         {"name": "opened", "type": "Float"},
         {"name": "synchronized", "type": "Float"},
+    ],
+    LEASES: [
+        {"name": "id", "type": "String"},
+        {"name": "token", "type": "Long"},
+        {"name": "writer", "type": "String"},
+        {"name": "host", "type": "String"},
+        {"name": "pid", "type": "Long"},
+        {"name": "since", "type": "Float"},
+        {"name": "expires", "type": "Float"},
     ],
 }
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
@@ -184,6 +197,17 @@ def section_id(checkpoint: str, key: str) -> str:
     return hashlib.sha256((checkpoint + key).encode("utf-8")).hexdigest()
 
 
+def count_sections(client: HarperDBClient, database: str, checkpoint: str, where: str) -> int:
+    """How many sections the checkpoint with id ``checkpoint`` holds (an SQL count)."""
+    # The database is an identifier and the id hexadecimal: nothing to escape.
+    sql = f"SELECT COUNT(*) AS n FROM `{database}`.`{SECTIONS}` WHERE `checkpoint` = '{checkpoint}'"
+    rows = client.operation("sql", sql=sql)
+    try:
+        return int(rows[0]["n"])
+    except (IndexError, KeyError, TypeError, ValueError) as exc:
+        raise ProtocolError(f"HarperDB: sql count on {where}: {rows!r}") from exc
+
+
 def encode_value(data: bytes) -> str:
     """Bytes as they are stored (base64: JSON has no bytes).
 
@@ -212,7 +236,7 @@ def decode_value(key: str, text: object) -> bytes:
 
 
 def ensure_tables(client: HarperDBClient, database: str) -> bool:
-    """Create the database and the three tables where missing; tell whether any was created.
+    """Create the database and the tables where missing; tell whether any was created.
 
     Creating concurrently from several processes is fine: "already exists" is success.
     """

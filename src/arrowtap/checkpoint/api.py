@@ -5,18 +5,22 @@ attributes, after the SA Forum checkpoint service: reopening with other
 attributes is a conflict, too many sections is "no space", an oversize key or
 value is "invalid parameter". Backends implement the ``_``-prefixed hooks of
 :class:`Checkpoint`, which does the argument checks (from
-:mod:`~arrowtap.checkpoint.attributes`), the locking and the closed state.
+:mod:`~arrowtap.checkpoint.attributes`), the locking and the closed state. A
+handle that holds a lease (:mod:`~arrowtap.checkpoint.lease`) has every write
+and delete checked against it.
 """
 
 from __future__ import annotations
 
 import abc
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Self, overload
+from typing import TYPE_CHECKING, Self, overload
 
 from arrowtap import _checks as checks
+from arrowtap.checkpoint import _lease_rules as rules
 from arrowtap.checkpoint.attributes import (
     CheckpointAttributes,
     WriteMode,
@@ -31,6 +35,9 @@ from arrowtap.errors import (
     CheckpointNotActiveError,
     CheckpointNotFoundError,
 )
+
+if TYPE_CHECKING:
+    from arrowtap.checkpoint.lease import Lease
 
 __all__ = [
     "Checkpoint",
@@ -56,11 +63,14 @@ class Checkpoint(abc.ABC):
         self._location = location
         self._lock = threading.RLock()
         self._closed = False
+        self._clock: Callable[[], float] = time.time
+        self._lease: Lease | None = None  # held by this handle; close() releases it
+        self._lease_fence: rules.Fence | None = None  # checks the writes (own or adopted)
 
     # -- hooks a backend implements (called with the lock held, handle open) --
     @abc.abstractmethod
-    def _put(self, sections: dict[str, bytes]) -> None:
-        """Replace ``sections`` atomically; fence; call :meth:`_check_space`."""
+    def _put(self, sections: dict[str, bytes], guard: rules.Decide | None) -> None:
+        """Replace ``sections`` atomically; fence; apply ``guard`` to the lease in the same step."""
 
     @abc.abstractmethod
     def _fetch(self, keys: list[str]) -> dict[str, bytes]:
@@ -71,8 +81,12 @@ class Checkpoint(abc.ABC):
         """Return all keys, sorted."""
 
     @abc.abstractmethod
-    def _remove(self, key: str) -> None:
-        """Delete ``key`` if present; fence."""
+    def _remove(self, key: str, guard: rules.Decide | None) -> None:
+        """Delete ``key`` if present; fence; apply ``guard`` to the lease in the same step."""
+
+    @abc.abstractmethod
+    def _lease_update(self, decide: rules.Decide) -> rules.LeaseRecord | None:
+        """Store what ``decide`` makes of the lease record, atomically; the record stored."""
 
     @abc.abstractmethod
     def _claim(self) -> None:
@@ -107,6 +121,20 @@ class Checkpoint(abc.ABC):
     def _fenced(self) -> bool:
         return self.attributes.write_mode is not WriteMode.ALL_REPLICAS
 
+    @property
+    def _what(self) -> str:
+        return f"checkpoint {self.name!r} at {self._location}"
+
+    def _guard(self, exclusive: bool = False) -> rules.Decide | None:
+        if self._lease_fence is not None:
+            return rules.fenced(self._what, self._lease_fence)
+        return rules.exclusive(self._what, self._clock()) if exclusive else None
+
+    def _swap_lease(self, decide: rules.Decide) -> rules.LeaseRecord | None:
+        with self._lock:
+            self._ensure_open()
+            return self._lease_update(decide)
+
     # -- public API --
     @property
     def location(self) -> str:
@@ -123,13 +151,23 @@ class Checkpoint(abc.ABC):
         return self._location
 
     @overload
-    def write(self, key_or_sections: str, data: bytes) -> None: ...
+    def write(self, key_or_sections: str, data: bytes, *, exclusive: bool = False) -> None: ...
     @overload
-    def write(self, key_or_sections: Mapping[str, bytes], data: None = None) -> None: ...
-    def write(self, key_or_sections: str | Mapping[str, bytes], data: bytes | None = None) -> None:
+    def write(
+        self, key_or_sections: Mapping[str, bytes], data: None = None, *, exclusive: bool = False
+    ) -> None: ...
+    def write(
+        self,
+        key_or_sections: str | Mapping[str, bytes],
+        data: bytes | None = None,
+        *,
+        exclusive: bool = False,
+    ) -> None:
         """Replace one section, or many atomically (all or nothing).
 
         A section is created when absent and fully replaced (it may shrink).
+        A handle holding a lease writes only while it still holds it
+        (:class:`~arrowtap.errors.CheckpointNotActiveError` once taken over).
 
         Parameters
         ----------
@@ -137,6 +175,10 @@ class Checkpoint(abc.ABC):
             A key (then ``data`` is its value), or a mapping of keys to values.
         data : bytes, optional
             The value when ``key_or_sections`` is a key.
+        exclusive : bool
+            On a handle without a lease: write only while no other writer holds
+            the lease (else :class:`~arrowtap.errors.DestinationHeldError`), as
+            one step with that check; an expired holder is fenced off.
 
         Examples
         --------
@@ -152,7 +194,7 @@ class Checkpoint(abc.ABC):
         with self._lock:
             self._ensure_open()
             if checked:
-                self._put(checked)
+                self._put(checked, self._guard(exclusive))
 
     @overload
     def read(self, keys: str) -> bytes: ...  # type: ignore[overload-overlap]
@@ -236,7 +278,7 @@ class Checkpoint(abc.ABC):
             raise TypeError(f"section id must be a str, not {type(key).__name__}")
         with self._lock:
             self._ensure_open()
-            self._remove(key)
+            self._remove(key, self._guard())
 
     def synchronize(self) -> None:
         """Wait until the other replicas hold what this handle wrote.
@@ -291,8 +333,10 @@ class Checkpoint(abc.ABC):
             self._ensure_open()
             return not self._fenced or self._holds_claim()
 
-    def write_json(self, sections: Mapping[str, object]) -> None:
+    def write_json(self, sections: Mapping[str, object], *, exclusive: bool = False) -> None:
         """Write JSON-able values atomically, encoded by :func:`encode_json`.
+
+        ``exclusive`` is as for :meth:`write`.
 
         Examples
         --------
@@ -303,7 +347,7 @@ class Checkpoint(abc.ABC):
         ...     ckpt.read("ch1")
         b'{"t":5}'
         """
-        self.write({k: encode_json(k, v) for k, v in sections.items()})
+        self.write({k: encode_json(k, v) for k, v in sections.items()}, exclusive=exclusive)
 
     def read_json(self, key: str, default: object = None) -> object:
         """Read a JSON value written by :meth:`write_json`, or ``default`` if absent.
@@ -321,7 +365,7 @@ class Checkpoint(abc.ABC):
         return default if data is None else decode_json(key, data)
 
     def close(self) -> None:
-        """Close the handle; closing again does nothing.
+        """Close the handle (releasing a lease it holds); closing again does nothing.
 
         Examples
         --------
@@ -332,6 +376,8 @@ class Checkpoint(abc.ABC):
         ...     ckpt.close()
         ...     ckpt.close()
         """
+        if self._lease is not None:
+            self._lease.release()
         with self._lock:
             if not self._closed:
                 self._closed = True

@@ -1,11 +1,12 @@
 """The shared checkpoint backend: sections as records of a HarperDB table.
 
 Many processes and machines (Dask workers, a standby job) open the same
-checkpoint through any node of a replicating HarperDB cluster. Three tables of
-one database (``arrowtap`` by default, created when missing) hold it:
+checkpoint through any node of a replicating HarperDB cluster. Tables of one
+database (``arrowtap`` by default, created when missing) hold it:
 ``checkpoints`` (name, creation attributes, the active replica),
-``checkpoint_sections`` (one record per section, the value in base64) and
-``checkpoint_handles`` (one record per open handle, for retention).
+``checkpoint_sections`` (one record per section, the value in base64),
+``checkpoint_handles`` (one record per open handle, for retention) and
+``checkpoint_leases`` (see :mod:`~arrowtap.checkpoint._harperdb_lease`).
 
 How the rules map onto HarperDB:
 
@@ -50,6 +51,7 @@ from typing import Any
 import httpx
 
 from arrowtap import _checks as checks
+from arrowtap.checkpoint import _harperdb_lease as leases
 from arrowtap.checkpoint._harperdb import (
     DEFAULT_DATABASE,
     HANDLES,
@@ -58,12 +60,14 @@ from arrowtap.checkpoint._harperdb import (
     Location,
     check_database,
     checkpoint_id,
+    count_sections,
     decode_value,
     encode_value,
     ensure_tables,
     parse_location,
     section_id,
 )
+from arrowtap.checkpoint._lease_rules import Decide, LeaseRecord
 from arrowtap.checkpoint._replicas import Replicas
 from arrowtap.checkpoint.api import Checkpoint, CheckpointAttributes
 from arrowtap.connectors._http import RetryPolicy
@@ -306,26 +310,17 @@ class HarperDBCheckpoint(Checkpoint):
         if self._fenced and not self._holds_claim():
             raise self._not_active()
 
-    def _count(self) -> int:
-        # The database is an identifier and the id hexadecimal: nothing to escape.
-        sql = (
-            f"SELECT COUNT(*) AS n FROM `{self._database}`.`{SECTIONS}` "
-            f"WHERE `checkpoint` = '{self._id}'"
-        )
-        rows = self._client.operation("sql", sql=sql)
-        try:
-            return int(rows[0]["n"])
-        except (IndexError, KeyError, TypeError, ValueError) as exc:
-            raise ProtocolError(f"HarperDB: sql count on {self._location}: {rows!r}") from exc
-
-    def _put(self, sections: dict[str, bytes]) -> None:
+    def _put(self, sections: dict[str, bytes], guard: Decide | None) -> None:
         self._fence()
+        if guard is not None:
+            leases.apply(self, guard)
         ids = {key: section_id(self._id, key) for key in sections}
         present = self._rows(
             "search_by_id", table=SECTIONS, ids=list(ids.values()), get_attributes=["id"]
         )
         if len(present) < len(ids):
-            self._check_space(self._count(), len(ids) - len(present))
+            existing = count_sections(self._client, self._database, self._id, self._location)
+            self._check_space(existing, len(ids) - len(present))
         records = [
             {"id": ids[key], "checkpoint": self._id, "key": key, "value": encode_value(value)}
             for key, value in sections.items()
@@ -345,9 +340,14 @@ class HarperDBCheckpoint(Checkpoint):
     def _list_keys(self) -> list[str]:
         return sorted(row["key"] for row in self._of_checkpoint(SECTIONS, ["key"]))
 
-    def _remove(self, key: str) -> None:
+    def _remove(self, key: str, guard: Decide | None) -> None:
         self._fence()
+        if guard is not None:
+            leases.apply(self, guard)
         self._write("delete", table=SECTIONS, ids=[section_id(self._id, key)])
+
+    def _lease_update(self, decide: Decide) -> LeaseRecord | None:
+        return leases.apply(self, decide)
 
     def _claim(self) -> None:
         record = {"id": self._id, "active": self._handle}

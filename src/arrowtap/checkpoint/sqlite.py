@@ -12,6 +12,10 @@ time of the last close. A checkpoint opened while no handle is open and more
 than ``retention`` after the last close is deleted first (sections and
 attributes). A process that crashed without closing leaves the count above
 zero, so that checkpoint never expires: the safe side for offsets.
+
+Leases (:mod:`arrowtap.checkpoint.lease`) are rows of the table ``leases``; a
+lease's check runs in the transaction of the write it guards (see
+:mod:`~arrowtap.checkpoint._sqlite_lease`).
 """
 
 from __future__ import annotations
@@ -27,12 +31,15 @@ import uuid
 from collections.abc import Callable, Iterator
 
 from arrowtap import _checks as checks
+from arrowtap.checkpoint import _sqlite_lease as leases
+from arrowtap.checkpoint._lease_rules import Decide, LeaseRecord
 from arrowtap.checkpoint.api import Checkpoint, CheckpointAttributes
 from arrowtap.errors import CheckpointError, CheckpointExistsError
 
 __all__ = ["SQLiteCheckpoint", "checkpoint_names"]
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS checkpoints (
     name TEXT PRIMARY KEY,
     attributes TEXT NOT NULL,
@@ -47,6 +54,9 @@ CREATE TABLE IF NOT EXISTS sections (
     PRIMARY KEY (checkpoint, key)
 ) WITHOUT ROWID;
 """
+    + leases.TABLE.strip()
+    + ";\n"
+)
 _CHUNK = 500  # bound on "?" parameters per statement
 
 
@@ -184,6 +194,7 @@ class SQLiteCheckpoint(Checkpoint):
                             f"{self._location} is an SQLite file but not a checkpoint file"
                             " (it has no checkpoints table)"
                         )
+                    self._conn.execute(leases.TABLE)  # files made before leases lack it
                     self.attributes = self._attach(attributes)
                 _private_sidecars(self._location)
         except BaseException:
@@ -251,9 +262,11 @@ class SQLiteCheckpoint(Checkpoint):
         if self._fenced and not self._holds_claim():
             raise self._not_active()
 
-    def _put(self, sections: dict[str, bytes]) -> None:
+    def _put(self, sections: dict[str, bytes], guard: Decide | None) -> None:
         with self._errors("write"), self._transaction() as conn:
             self._fence()
+            if guard is not None:
+                leases.apply(conn, self.name, guard)
             keys = list(sections)
             present = 0
             for i in range(0, len(keys), _CHUNK):
@@ -296,10 +309,16 @@ class SQLiteCheckpoint(Checkpoint):
             ).fetchall()
         return [key for (key,) in rows]
 
-    def _remove(self, key: str) -> None:
+    def _remove(self, key: str, guard: Decide | None) -> None:
         with self._errors("delete"), self._transaction() as conn:
             self._fence()
+            if guard is not None:
+                leases.apply(conn, self.name, guard)
             conn.execute("DELETE FROM sections WHERE checkpoint = ? AND key = ?", (self.name, key))
+
+    def _lease_update(self, decide: Decide) -> LeaseRecord | None:
+        with self._errors("lease"), self._transaction() as conn:
+            return leases.apply(conn, self.name, decide)
 
     def _claim(self) -> None:
         with self._errors("activate"), self._transaction() as conn:

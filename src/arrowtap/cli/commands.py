@@ -86,7 +86,7 @@ def _sync_command(info: SourceInfo) -> click.Command:
             ["--checkpoint"],
             default=None,
             help="Where offsets are kept: an SQLite file or a harperdb+http(s):// URL "
-            "(default: <to>/_checkpoint.sqlite).",
+            "(default: <to>.checkpoint.sqlite).",
         )
     )
 
@@ -107,7 +107,8 @@ def _sync_command(info: SourceInfo) -> click.Command:
         info.cli_name,
         callback=callback,
         params=params,
-        help=f"Sync {info.description} into a Parquet dataset, exactly once.",
+        help=f"Sync {info.description} into a Parquet dataset (--to DIR) or a Delta table"
+        " (--to delta:DIR), exactly once.",
         short_help=info.description,
     )
 

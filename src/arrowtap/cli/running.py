@@ -2,7 +2,9 @@
 
 Ctrl-C (SIGINT) and SIGTERM stop the work between pages: what was committed stays,
 the summary of it is printed, and the exit code is 128 + the signal (130, 143).
-Running the same command again resumes.
+Running the same command again resumes. A destination another sync holds (its
+checkpoint's lease) ends the command at once, or after ``--wait SECONDS``, with
+the holder named and the exit code :data:`HELD` (75, EX_TEMPFAIL: try again later).
 """
 
 from __future__ import annotations
@@ -21,9 +23,37 @@ import click
 import pyarrow as pa
 from tqdm import tqdm
 
-from arrowtap.errors import ArrowtapError, Interrupted
+from arrowtap.errors import ArrowtapError, DestinationHeldError, Interrupted
 
-__all__ = ["Progress", "file_format", "run_read", "run_sync", "stoppable", "summary_line"]
+__all__ = [
+    "HELD",
+    "Progress",
+    "failure",
+    "file_format",
+    "run_read",
+    "run_sync",
+    "stoppable",
+    "summary_line",
+]
+
+HELD = 75
+"""Exit code when another writer holds the destination (sysexits' EX_TEMPFAIL)."""
+
+
+class _Held(click.ClickException):
+    exit_code = HELD
+
+
+def failure(exc: ArrowtapError) -> click.ClickException:
+    """The command-line error of ``exc``: exit code :data:`HELD` for a held destination, else 1.
+
+    Examples
+    --------
+    >>> failure(ArrowtapError("boom")).exit_code
+    1
+    """
+    kind = _Held if isinstance(exc, DestinationHeldError) else click.ClickException
+    return kind(f"{type(exc).__name__}: {exc}")
 
 
 @contextlib.contextmanager
@@ -66,9 +96,10 @@ def summary_line(label: str, summary: Any) -> str:
     """
     if summary is None:
         return f"{label}: nothing committed"
+    drift = "".join(f"\n{label}: schema drift: {d}" for d in getattr(summary, "drift", ()))
     return (
         f"{label}: partitions={len(summary.partitions)} rows={summary.rows} "
-        f"pages={summary.pages} bytes={summary.bytes} seconds={summary.seconds:.2f}"
+        f"pages={summary.pages} bytes={summary.bytes} seconds={summary.seconds:.2f}{drift}"
     )
 
 
@@ -91,7 +122,7 @@ def run_sync(label: str, call: Callable[[Progress], Any]) -> int:
         progress.close()
         return _stopped(label, exc)
     except ArrowtapError as exc:
-        raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+        raise failure(exc) from exc
     finally:
         progress.close()
     click.echo(summary_line(label, summary))
@@ -168,7 +199,7 @@ def run_read(label: str, open_reader: Callable[[], Any], to: Path) -> int:
         click.echo(f"{signal.Signals(signum).name}: stopped; nothing committed", err=True)
         return 128 + signum
     except ArrowtapError as exc:
-        raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+        raise failure(exc) from exc
     except (OSError, pa.ArrowException) as exc:
         raise click.ClickException(f"cannot write {str(to)!r}: {exc}") from exc
     finally:

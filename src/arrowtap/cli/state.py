@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from arrowtap.cli.running import failure
 from arrowtap.errors import ArrowtapError
 
 __all__ = ["state"]
@@ -16,8 +17,8 @@ __all__ = ["state"]
 _CHECKPOINT = click.option(
     "--checkpoint",
     required=True,
-    help="The checkpoint: an SQLite file (a sync's default is <to>/_checkpoint.sqlite) "
-    "or a harperdb+http(s):// URL.",
+    help="The checkpoint: an SQLite file (a sync's default is <to>.checkpoint.sqlite, "
+    "beside the dataset <to>) or a harperdb+http(s):// URL.",
 )
 _NAME = click.option(
     "--name", default=None, help="Which checkpoint of the location (default: its only one)."
@@ -34,7 +35,8 @@ def _names(location: str) -> list[str]:
 
 @contextmanager
 def _opened(location: str, name: str | None) -> Iterator[object]:
-    from arrowtap.checkpoint import open_checkpoint
+    """The checkpoint, held (its lease) while reset or rewind change it and the dataset."""
+    from arrowtap.io import offsets
 
     if name is None:
         names = _names(location)
@@ -43,7 +45,7 @@ def _opened(location: str, name: str | None) -> Iterator[object]:
         name = names[0]
     elif "://" not in location and name not in _names(location):
         raise click.BadParameter(f"no checkpoint {name!r} in {location}", param_hint="--name")
-    with open_checkpoint(location, name) as store:
+    with offsets.opened(location, name, lease=True) as store:
         yield store
 
 
@@ -75,7 +77,7 @@ def show(checkpoint: str, name: str | None) -> None:
                             f"committed={row.committed}"
                         )
     except ArrowtapError as exc:
-        raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+        raise failure(exc) from exc
 
 
 @state.command()
@@ -97,7 +99,7 @@ def reset(
     dataset: Path | None,
 ) -> None:
     """Forget partitions: the next sync reads them from the start."""
-    from arrowtap.io.sink import ParquetDatasetSink
+    from arrowtap.io.sink import open_dataset
     from arrowtap.io.state import reset as forget
     from arrowtap.io.state import states
 
@@ -106,10 +108,10 @@ def reset(
     try:
         with _opened(checkpoint, name) as store:
             keys = list(partitions) or [r.key for r in states(store) if not r.bookkeeping]  # type: ignore[arg-type]
-            sink = ParquetDatasetSink(dataset) if dataset is not None else None
+            sink = open_dataset(dataset) if dataset is not None else None
             forget(store, keys, sink)  # type: ignore[arg-type]
     except ArrowtapError as exc:
-        raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+        raise failure(exc) from exc
     click.echo(f"reset: partitions={len(keys)}")
 
 
@@ -136,7 +138,7 @@ def rewind(
     to: str | None,
 ) -> None:
     """Rewind a partition to the end of an earlier page; later pages are deleted."""
-    from arrowtap.io.sink import ParquetDatasetSink
+    from arrowtap.io.sink import open_dataset
     from arrowtap.io.state import rewind as back
 
     try:
@@ -144,11 +146,11 @@ def rewind(
             kept = back(
                 store,  # type: ignore[arg-type]
                 partition,
-                ParquetDatasetSink(dataset),
+                open_dataset(dataset),
                 pages=pages,
                 column=column,
                 to=to,
             )
     except ArrowtapError as exc:
-        raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+        raise failure(exc) from exc
     click.echo(f"rewind: {partition} keeps pages={kept}; the next sync reads on from there")

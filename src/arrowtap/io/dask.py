@@ -11,6 +11,11 @@ checkpoint the workers share (a file they all see, or HarperDB). A task whose
 worker dies is run again elsewhere and resumes from the commits; a graph run again
 after its client died re-reads only what was not committed. A task that Dask
 cancels (its client went away) stops at its next page.
+
+One writer at a time: the client holds the checkpoint's lease while the graph runs
+and hands its fence to every task, whose commits are checked against it. If the
+client dies, the lease expires (at once on the client's host) and a later run takes
+over; a task of the dead client then fails to commit.
 """
 
 from __future__ import annotations
@@ -26,11 +31,13 @@ from typing import Any
 import pandas as pd
 import pyarrow.compute as pc
 
+from arrowtap.checkpoint.lease import Fence, fence_of
 from arrowtap.errors import InvalidTypeError
 from arrowtap.io import offsets
 from arrowtap.io.contract import Partition, Plan
+from arrowtap.io.delta import DeltaDestination, DeltaSink, delta_sink_of
 from arrowtap.io.frames import empty_frame, to_pandas
-from arrowtap.io.sink import ParquetDatasetSink
+from arrowtap.io.sink import ParquetDatasetSink, partition_column_of
 from arrowtap.io.stream import scan
 from arrowtap.io.sync import PartitionSummary, SyncSummary, sync
 
@@ -131,22 +138,36 @@ class SyncGroup:
     """Sync one group of partitions into the dataset (runs on a Dask worker)."""
 
     plan: Plan
-    to: str
+    to: str | DeltaSink
     checkpoint: str
     max_concurrency: int
+    fence: Fence | None = None
+    schema_contract: str = "evolve"  # the client's lease: commits fail once it is lost
 
     def __call__(self, group: Sequence[Partition]) -> list[PartitionSummary]:
         """Sync ``group``; its pages durable, then their offsets committed."""
         stop = threading.Event()
         watch = _CancelWatch(stop)
         try:
-            with offsets.opened(self.checkpoint, self.plan.checkpoint_name) as store:
+            delta = delta_sink_of(self.to)
+            if delta is not None:  # the offsets are in the table: no checkpoint to open
+                part = _subplan(self.plan, group)
+                into = DeltaDestination(delta, part)
+                done = sync(
+                    part, into, max_concurrency=self.max_concurrency, stop=stop,
+                    schema_contract=self.schema_contract,
+                )  # fmt: skip
+                return done.partitions
+            assert not isinstance(self.to, DeltaSink)
+            name = self.plan.checkpoint_name
+            with offsets.opened(self.checkpoint, name, fence=self.fence) as store:
                 summary = sync(
                     _subplan(self.plan, group),
-                    ParquetDatasetSink(self.to),
+                    ParquetDatasetSink(self.to, partition_column=partition_column_of(self.plan)),
                     store,
                     max_concurrency=self.max_concurrency,
                     stop=stop,
+                    schema_contract=self.schema_contract,
                 )
         finally:
             watch.close()
@@ -187,15 +208,21 @@ def sync_groups(
     plan: Plan,
     groups: Sequence[Sequence[Partition]],
     *,
-    to: str | os.PathLike[str],
+    to: str | os.PathLike[str] | DeltaSink,
     checkpoint: object,
     max_concurrency: int = 4,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
 ) -> SyncSummary:
     """Sync a plan as one Dask task per group of partitions; compute it; the summary.
 
     ``checkpoint`` must be reachable from every worker: an SQLite file on a file
-    system they share, or a ``harperdb+http(s)://`` URL.
+    system they share, or a ``harperdb+http(s)://`` URL. The client holds its
+    lease while the graph runs (``wait``: seconds to wait for another holder).
     """
+    delta = delta_sink_of(to)
+    if delta is not None:
+        return _sync_delta_groups(plan, groups, delta, max_concurrency, schema_contract)
     if not isinstance(checkpoint, str | os.PathLike):
         raise InvalidTypeError(
             "a Dask sync needs a checkpoint every worker can open (a path or a "
@@ -206,8 +233,28 @@ def sync_groups(
     dask = _dask()
     began = time.perf_counter()
     ParquetDatasetSink(to)  # the directory exists before any task opens a file in it
-    task = SyncGroup(plan, os.fspath(to), os.fspath(checkpoint), max_concurrency)
-    delayed = [dask.delayed(task, pure=False)(list(g)) for g in groups if g]
-    results = dask.compute(*delayed)
+    location = os.fspath(checkpoint)
+    with offsets.opened(location, plan.checkpoint_name, lease=True, wait=wait) as store:
+        fence = fence_of(store)
+        task = SyncGroup(plan, os.fspath(to), location, max_concurrency, fence, schema_contract)
+        delayed = [dask.delayed(task, pure=False)(list(g)) for g in groups if g]
+        results = dask.compute(*delayed)
+    partitions = [summary for result in results for summary in result]
+    return SyncSummary(partitions, time.perf_counter() - began)
+
+
+def _sync_delta_groups(
+    plan: Plan,
+    groups: Sequence[Sequence[Partition]],
+    delta: DeltaSink,
+    max_concurrency: int,
+    schema_contract: str,
+) -> SyncSummary:
+    """Sync into a Delta table: each task commits its pages and offsets in one transaction."""
+    dask = _dask()
+    began = time.perf_counter()
+    DeltaDestination(delta, plan).load("")  # the table exists before any task commits to it
+    task = SyncGroup(plan, delta, "", max_concurrency, None, schema_contract)
+    results = dask.compute(*[dask.delayed(task, pure=False)(list(g)) for g in groups if g])
     partitions = [summary for result in results for summary in result]
     return SyncSummary(partitions, time.perf_counter() - began)

@@ -9,35 +9,98 @@ Ctrl-C or SIGTERM, which stop the run between pages and raise
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from arrowtap import _checks as checks
 from arrowtap._redact import redact
 from arrowtap.checkpoint import Checkpoint, CheckpointLike
-from arrowtap.errors import Interrupted, InvalidArgumentError, InvalidTypeError
+from arrowtap.errors import Interrupted, InvalidArgumentError, InvalidTypeError, SinkError
 from arrowtap.io import offsets
+from arrowtap.io.checkpoint_home import default_checkpoint, move_legacy_checkpoint
 from arrowtap.io.contract import Page, Partition, Plan
+from arrowtap.io.delta import DeltaDestination, DeltaSink, delta_sink_of
+from arrowtap.io.destination import CheckpointedSink, Destination
+from arrowtap.io.drift import check_contract
 from arrowtap.io.inputs import check_checkpoint
-from arrowtap.io.sink import ParquetDatasetSink
+from arrowtap.io.sink import ParquetDatasetSink, partition_column_of
 from arrowtap.io.sync import SyncSummary, sync
 
-__all__ = ["check_follow", "check_sync", "checkpoint_location", "sync_job"]
+__all__ = [
+    "SyncTarget",
+    "check_follow",
+    "check_sync",
+    "checkpoint_location",
+    "prepare",
+    "sync_job",
+]
+
+SyncTarget = str | os.PathLike[str] | DeltaSink
+"""What ``to=`` of a sync takes: a Parquet dataset directory, or a Delta table
+(``"delta:PATH"`` or a :class:`~arrowtap.io.delta.DeltaSink`)."""
 
 
 def checkpoint_location(
-    to: str | os.PathLike[str], checkpoint: CheckpointLike | None
+    to: str | os.PathLike[str] | DeltaSink, checkpoint: CheckpointLike | None
 ) -> CheckpointLike:
-    """The checkpoint of a sync into ``to``: as given, or the default file in ``to``.
+    """The checkpoint of a sync into ``to``: as given, or the default file beside ``to``.
+
+    The default is ``<parent of to>/<name of to>.checkpoint.sqlite``, outside the
+    dataset, which other engines then read as it is. A dataset that still keeps
+    its checkpoint inside (``<to>.checkpoint.sqlite``) has it moved there, once
+    (:mod:`arrowtap.io.checkpoint_home`).
+
+    For a Delta table (whose offsets are in the table) it is where a source keeps
+    what else it records (a monitor's server-side objects, a Dask sync's ranges).
 
     Examples
     --------
-    >>> str(checkpoint_location("out", None))
-    'out/_checkpoint.sqlite'
+    >>> checkpoint_location("/data/out", None)
+    PosixPath('/data/out.checkpoint.sqlite')
+    >>> checkpoint_location("out", None) == Path.cwd() / "out.checkpoint.sqlite"
+    True
     """
-    return checkpoint if checkpoint is not None else Path(to) / "_checkpoint.sqlite"
+    delta = delta_sink_of(to)
+    to = delta.path if delta is not None else to
+    assert not isinstance(to, DeltaSink)
+    if checkpoint is not None:
+        return checkpoint
+    if delta is not None and delta.remote:
+        raise InvalidArgumentError(
+            f"checkpoint: this source records more than offsets, and a Delta table in object"
+            f" storage ({redact(delta.path)}) has no directory beside it: pass checkpoint="
+            " (a path every writer sees, or a harperdb+http(s):// URL)"
+        )
+    target = default_checkpoint(to)
+    move_legacy_checkpoint(to, target)
+    return target
+
+
+def prepare(to: SyncTarget) -> None:
+    """Create the destination's directory (the parent of its default checkpoint too).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> root = tempfile.mkdtemp()
+    >>> prepare(f"delta:{root}/t"); prepare(f"{root}/p")
+    >>> sorted(os.listdir(root))
+    ['p', 't']
+    """
+    delta = delta_sink_of(to)
+    if delta is None:
+        assert not isinstance(to, DeltaSink)
+        ParquetDatasetSink(to)
+        return
+    if delta.remote:
+        return  # object storage has no directories to make
+    try:
+        Path(delta.path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SinkError(f"delta sink: cannot create {delta.path!r}: {exc}") from exc
 
 
 def check_follow(follow: object, every: object) -> float:
@@ -59,8 +122,12 @@ def check_sync(
     max_concurrency: object = 1,
     *,
     workers: bool = False,
+    wait: object = None,
+    schema_contract: object = "evolve",
 ) -> None:
     """Check what every sync takes: ``to``, ``checkpoint``, ``on_page``, ``max_concurrency``.
+
+    And ``wait``: seconds to wait for another sync holding the destination's lease.
 
     A sync function calls it before its own checks and its first request. With
     ``workers`` (a Dask sync) the checkpoint must be a location each worker opens.
@@ -73,6 +140,17 @@ def check_sync(
     ...
     arrowtap.errors.InvalidTypeError: on_page must be a function of 2 arguments, not str 'print'
     """
+    checks.optional(checks.seconds, "wait", wait)
+    check_contract(schema_contract)
+    if delta_sink_of(to) is not None:  # a Delta table keeps its offsets in its own log
+        if checkpoint is not None:
+            raise InvalidArgumentError(
+                "checkpoint: a sync into a Delta table keeps its offsets in the table;"
+                f" pass no checkpoint, not {checks.shown(checkpoint)}"
+            )
+        checks.function("on_page", on_page, takes=2)
+        checks.positive_int("max_concurrency", max_concurrency, maximum=checks.MAX_CONCURRENCY)
+        return
     checks.path("to", to)
     if isinstance(to, str) and "://" in to:  # "s3://b/x" would become a local "s3:" directory
         raise InvalidArgumentError(
@@ -92,14 +170,24 @@ def check_sync(
 def sync_job(
     make_plan: Callable[[], Plan],
     *,
-    to: str | os.PathLike[str],
+    to: str | os.PathLike[str] | DeltaSink,
     checkpoint: CheckpointLike | None,
     follow: bool = False,
     every: float = 10.0,
     max_concurrency: int = 4,
     on_page: Callable[[Partition, Page], None] | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
 ) -> SyncSummary:
-    """Sync the plan ``make_plan`` gives into a Parquet dataset at ``to``, once or following.
+    """Sync the plan ``make_plan`` gives into ``to``, once or following.
+
+    The job holds its checkpoint's lease from the first run to the last (one writer
+    at a time); ``wait`` is how long to wait for another holder (``None``: fail at
+    once with :class:`~arrowtap.errors.DestinationHeldError`).
+
+    ``to`` is a Parquet dataset directory (its offsets in ``checkpoint``), or a Delta
+    table (``"delta:PATH"`` or a :class:`~arrowtap.io.delta.DeltaSink`), which keeps
+    its offsets itself.
 
     Returns
     -------
@@ -112,15 +200,17 @@ def sync_job(
         Ctrl-C or SIGTERM; ``.summary`` holds what every run committed.
     """
     pause = check_follow(follow, every)
-    check_sync(to, checkpoint, on_page, max_concurrency)
+    check_sync(to, checkpoint, on_page, max_concurrency, wait=wait, schema_contract=schema_contract)
     total = SyncSummary(runs=0)
     try:
         plan = make_plan()
-        sink = ParquetDatasetSink(to)
-        with offsets.opened(checkpoint_location(to, checkpoint), plan.checkpoint_name) as store:
+        with _destinations(to, checkpoint, plan, wait) as destination:
             while True:
                 try:
-                    run = sync(plan, sink, store, max_concurrency=max_concurrency, on_page=on_page)
+                    run = sync(
+                        plan, destination(plan), max_concurrency=max_concurrency,
+                        on_page=on_page, schema_contract=schema_contract,
+                    )  # fmt: skip
                 except Interrupted as exc:
                     done = exc.summary if isinstance(exc.summary, SyncSummary) else None
                     raise Interrupted(total + done if done else total, exc.signal) from None
@@ -134,3 +224,22 @@ def sync_job(
     except KeyboardInterrupt as exc:  # between runs, or while planning
         signal = getattr(exc, "signal", 2)
         raise Interrupted(total, signal) from None
+
+
+@contextlib.contextmanager
+def _destinations(
+    to: str | os.PathLike[str] | DeltaSink,
+    checkpoint: CheckpointLike | None,
+    plan: Plan,
+    wait: float | None = None,
+) -> Iterator[Callable[[Plan], Destination]]:
+    """What each run of a job writes to: a Delta table, or the dataset and its checkpoint."""
+    delta = delta_sink_of(to)
+    if delta is not None:
+        yield lambda run_plan: DeltaDestination(delta, run_plan)
+        return
+    assert not isinstance(to, DeltaSink)
+    sink = ParquetDatasetSink(to, partition_column=partition_column_of(plan))
+    location = checkpoint_location(to, checkpoint)
+    with offsets.opened(location, plan.checkpoint_name, lease=True, wait=wait) as store:
+        yield lambda run_plan: CheckpointedSink(sink, store)

@@ -12,6 +12,13 @@ after its sink has made the page durable; an incremental read commits it only wh
 the user says the data is stored (:class:`Increment`). Connectors never write to a
 checkpoint: what they need to keep besides offsets (the ids of server-side objects to
 clear after a crash, a listing's baseline) goes through :func:`record` here too.
+
+One writer at a time (:mod:`arrowtap.checkpoint.lease`): a sync opens its checkpoint
+with ``lease=True`` (:func:`opened`) and holds the checkpoint's lease while it runs,
+so every :func:`commit` of it checks its fencing token in the same transaction as
+the write. A commit through a handle without a lease (an incremental read's) takes
+a lease of no length with its write: it fails with
+:class:`~arrowtap.errors.DestinationHeldError` while a sync holds the checkpoint.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from arrowtap.checkpoint import Checkpoint, CheckpointLike, open_checkpoint
+from arrowtap.checkpoint.lease import DEFAULT_EXPIRY, Fence, Lease, adopted
 from arrowtap.errors import CheckpointError, InvalidTypeError
 
 __all__ = [
@@ -98,12 +106,17 @@ def load(store: Checkpoint, key: str) -> PartitionState:
 
 
 def commit(store: Checkpoint, states: Mapping[str, PartitionState]) -> None:
-    """Commit the states of some partitions in one atomic write, stamped with the time now."""
+    """Commit the states of some partitions in one atomic write, stamped with the time now.
+
+    Under the lease ``store`` holds (or adopted), checked in the write's transaction;
+    without one, only while no other writer holds the checkpoint's lease.
+    """
     if not states:
         return
     now = time.time_ns()
     store.write_json(
-        {key: PartitionState(s.offset, s.seq, now).to_json() for key, s in states.items()}
+        {key: PartitionState(s.offset, s.seq, now).to_json() for key, s in states.items()},
+        exclusive=True,
     )
 
 
@@ -129,16 +142,53 @@ def forget(store: Checkpoint, keys: list[str]) -> None:
 
 
 @contextlib.contextmanager
-def opened(checkpoint: CheckpointLike, name: str) -> Iterator[Checkpoint]:
+def opened(
+    checkpoint: CheckpointLike,
+    name: str,
+    *,
+    lease: bool = False,
+    wait: float | None = None,
+    fence: Fence | None = None,
+    expiry: float = DEFAULT_EXPIRY,
+) -> Iterator[Checkpoint]:
     """The checkpoint as given (its owner closes it), or ``name`` opened at a location.
+
+    Parameters
+    ----------
+    checkpoint : Checkpoint, str or os.PathLike
+        An open checkpoint, or where to open one.
+    name : str
+        The checkpoint's name at a location.
+    lease : bool
+        Hold the checkpoint's lease in the block (a sync): one writer at a time,
+        renewed every ``expiry / 3`` seconds, released at the end.
+    wait : float, optional
+        Seconds to wait for another holder of the lease (``None``: fail at once).
+    fence : Fence, optional
+        A lease held elsewhere (a Dask sync's client): writes are checked against it.
+    expiry : float
+        Seconds the lease lasts unless renewed.
 
     Examples
     --------
     >>> import tempfile
-    >>> with opened(tempfile.mkdtemp() + "/o.db", "job") as store:
+    >>> with opened(tempfile.mkdtemp() + "/o.db", "job", lease=True) as store:
     ...     store.name
     'job'
     """
+    with _opened(checkpoint, name) as store:
+        if lease:
+            with Lease(store, expiry=expiry, wait=wait):
+                yield store
+        elif fence is not None:
+            with adopted(store, fence):
+                yield store
+        else:
+            yield store
+
+
+@contextlib.contextmanager
+def _opened(checkpoint: CheckpointLike, name: str) -> Iterator[Checkpoint]:
     if isinstance(checkpoint, Checkpoint):
         yield checkpoint
         return

@@ -87,7 +87,12 @@ class Increment(Generic[T]):
             return {key: state.offset for key, state in self._delivered.items()}
 
     def commit(self) -> None:
-        """Record everything delivered so far as stored: the next read starts after it."""
+        """Record everything delivered so far as stored: the next read starts after it.
+
+        The commit takes the checkpoint's lease for its one write: while a sync holds
+        it, :class:`~arrowtap.errors.DestinationHeldError` names that sync and nothing
+        is recorded (commit again later; the data stays delivered but pending).
+        """
         with self._lock:
             states = dict(self._delivered)
         if not states:

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from arrowtap.checkpoint import Checkpoint
 from arrowtap.errors import CheckpointError, InvalidArgumentError
 from arrowtap.io import offsets
+from arrowtap.io.compact import dataset_lock
 from arrowtap.io.sink import ParquetDatasetSink, page_offset_of
 
 __all__ = ["StateRow", "reset", "rewind", "states"]
@@ -78,7 +79,8 @@ def reset(store: Checkpoint, keys: list[str], dataset: ParquetDatasetSink | None
         # The state first, as in rewind: data left behind is deleted by the next sync.
         offsets.forget(store, [key, *(k for k in known if k.startswith(key + "#"))])
         if dataset is not None:
-            dataset.drop(key)
+            with dataset_lock(dataset):  # a compaction must not bring a file back
+                dataset.drop(key)
 
 
 def _as_column_value(column: pa.DataType, value: str) -> Any:
@@ -108,33 +110,48 @@ def rewind(
 
     Keep its first ``pages`` pages, or every first page whose ``column`` values
     are all at most ``to``; delete the later ones and commit the kept page's offset.
+    A compacted file (:mod:`arrowtap.io.compact`) is kept or deleted whole: a rewind
+    to a page inside one keeps the pages before that file, and the next sync reads
+    the rest again.
     """
+    with dataset_lock(dataset):  # a compaction waits: it must not merge what this deletes
+        return _rewind(store, key, dataset, pages, column, to)
+
+
+def _rewind(
+    store: Checkpoint,
+    key: str,
+    dataset: ParquetDatasetSink,
+    pages: int | None,
+    column: str | None,
+    to: str | None,
+) -> int:
     state = offsets.load(store, key)
     if state.seq == 0:
         raise InvalidArgumentError(f"partition: {key!r} has nothing committed to rewind")
-    files = [(seq, path) for seq, path in dataset.pages(key) if seq < state.seq]
+    files = [page for page in dataset.files(key) if page.last < state.seq]
     if (pages is None) == (column is None or to is None):
         raise InvalidArgumentError("rewind: give either pages, or column and to")
     keep = 0
     if pages is not None:
         if isinstance(pages, bool) or not isinstance(pages, int) or not 0 <= pages <= state.seq:
             raise InvalidArgumentError(f"pages: must be 0 to {state.seq}, got {pages!r}")
-        keep = pages
+        keep = max((page.last + 1 for page in files if page.last < pages), default=0)
     else:
         assert column is not None
         assert to is not None
-        for seq, path in files:
-            table = pq.read_table(path, columns=[column])
+        for page in files:
+            table = pq.read_table(page.path, columns=[column])
             bound = _as_column_value(table.schema.field(column).type, to)
             if not pc.all(pc.less_equal(table[column], bound)).as_py():
                 break
-            keep = seq + 1
+            keep = page.last + 1
     kept_offset = None
     if keep:
-        schema = pq.read_schema(files[keep - 1][1])
-        kept_offset = page_offset_of(schema)
+        kept = next(page.path for page in files if page.last == keep - 1)
+        kept_offset = page_offset_of(pq.read_schema(kept))
         if kept_offset is None:
-            raise CheckpointError(f"{files[keep - 1][1]} carries no offset: it cannot be rewound")
+            raise CheckpointError(f"{kept} carries no offset: it cannot be rewound")
     # The state first: a stop between the two leaves pages past it, which the next
     # sync deletes (it drops every page numbered at or past the committed count).
     if keep:

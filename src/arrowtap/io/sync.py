@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import pyarrow as pa
 
@@ -31,25 +31,24 @@ from arrowtap.errors import Interrupted, InvalidArgumentError
 from arrowtap.io import offsets as ledger
 from arrowtap.io.contract import Page, Partition, Plan
 from arrowtap.io.crashpoints import crashpoint
+from arrowtap.io.destination import CheckpointedSink, Destination, Sink
+from arrowtap.io.drift import check_contract, settle
 from arrowtap.io.sink import with_offset
 from arrowtap.io.stream import projector
 
-__all__ = ["SNAPSHOT_FIELD", "PartitionSummary", "Sink", "SyncSummary", "output_schema", "sync"]
+__all__ = [
+    "SNAPSHOT_FIELD",
+    "CheckpointedSink",
+    "Destination",
+    "PartitionSummary",
+    "Sink",
+    "SyncSummary",
+    "output_schema",
+    "sync",
+]
 
 SNAPSHOT_FIELD = pa.field("snapshot_time", pa.timestamp("ns", tz="UTC"), nullable=False)
 """The column a snapshot sync adds: when the run that took the snapshot started."""
-
-
-class Sink(Protocol):
-    """Where the runner writes pages; writes must be durable and idempotent."""
-
-    def begin(self, key: str, next_seq: int) -> None:
-        """Prepare partition ``key``, discarding its pages numbered ``next_seq`` or more."""
-        ...
-
-    def write(self, key: str, seq: int, batch: pa.RecordBatch) -> int:
-        """Write page ``seq`` of ``key`` durably; return the bytes written."""
-        ...
 
 
 @dataclass
@@ -76,6 +75,8 @@ class SyncSummary:
     partitions: list[PartitionSummary] = field(default_factory=list)
     seconds: float = 0.0
     runs: int = 1
+    drift: list[str] = field(default_factory=list)
+    """The changes of the source's columns found (see :mod:`arrowtap.io.drift`)."""
 
     @property
     def rows(self) -> int:
@@ -94,14 +95,18 @@ class SyncSummary:
 
     def __add__(self, other: SyncSummary) -> SyncSummary:
         return SyncSummary(
-            self.partitions + other.partitions, self.seconds + other.seconds, self.runs + other.runs
+            self.partitions + other.partitions,
+            self.seconds + other.seconds,
+            self.runs + other.runs,
+            self.drift + [d for d in other.drift if d not in self.drift],
         )
 
     def __str__(self) -> str:
         runs = f", {self.runs} runs" if self.runs != 1 else ""
+        drift = f"; schema drift: {'; '.join(self.drift)}" if self.drift else ""
         return (
             f"{len(self.partitions)} partitions, {self.rows} rows, {self.pages} pages, "
-            f"{self.bytes} bytes, {self.seconds:.2f} s{runs}"
+            f"{self.bytes} bytes, {self.seconds:.2f} s{runs}{drift}"
         )
 
 
@@ -112,12 +117,13 @@ def output_schema(plan: Plan) -> pa.Schema:
 
 def sync(
     plan: Plan,
-    sink: Sink,
-    checkpoint: Checkpoint,
+    sink: Sink | Destination,
+    checkpoint: Checkpoint | None = None,
     *,
     max_concurrency: int = 4,
     on_page: Callable[[Partition, Page], None] | None = None,
     stop: threading.Event | None = None,
+    schema_contract: str = "evolve",
 ) -> SyncSummary:
     """Copy every partition's new pages to ``sink``, committing offsets to ``checkpoint``.
 
@@ -125,16 +131,21 @@ def sync(
     ----------
     plan : Plan
         What to read.
-    sink : Sink
-        Where pages go, e.g. :class:`arrowtap.io.sink.ParquetDatasetSink`.
-    checkpoint : Checkpoint
-        Where offsets go.
+    sink : Sink or Destination
+        Where pages go: a :class:`Sink` (e.g. :class:`arrowtap.io.sink.ParquetDatasetSink`)
+        with a ``checkpoint``, or a :class:`Destination` that keeps the offsets itself
+        (a Delta table), without one.
+    checkpoint : Checkpoint, optional
+        Where a :class:`Sink`'s offsets go.
     max_concurrency : int
         Partitions synced at once.
     on_page : callable, optional
         Called after each page is committed (progress bars).
     stop : threading.Event, optional
         Set it to stop every partition between pages (e.g. from another thread).
+    schema_contract : str
+        What a change of the source's columns does (:mod:`arrowtap.io.drift`); checked
+        against what the destination holds before any page is written.
 
     Raises
     ------
@@ -158,9 +169,20 @@ def sync(
         raise InvalidArgumentError(f"max_concurrency must be an int, got {max_concurrency!r}")
     if max_concurrency < 1:
         raise InvalidArgumentError(f"max_concurrency must be >= 1, got {max_concurrency!r}")
+    if isinstance(sink, Destination):
+        if checkpoint is not None:
+            raise InvalidArgumentError(f"{sink!r} keeps its own offsets: pass no checkpoint")
+        destination: Destination = sink
+    elif checkpoint is None:
+        raise InvalidArgumentError(f"a sync into {sink!r} needs a checkpoint for its offsets")
+    else:
+        destination = CheckpointedSink(sink, checkpoint)
+    check_contract(schema_contract)
+    settled = settle(destination.held_schema(), output_schema(plan), schema_contract)
+    destination.adopt(settled.schema)
     began = time.perf_counter()
     stop = stop if stop is not None else threading.Event()
-    run = _Run(plan, sink, checkpoint, on_page, stop, time.time_ns())
+    run = _Run(plan, destination, on_page, stop, time.time_ns(), settled.convert)
     summaries = [PartitionSummary(p.key) for p in plan.partitions]
 
     def one(part: Partition, summary: PartitionSummary) -> None:
@@ -185,7 +207,8 @@ def sync(
         except BaseException as exc:  # Ctrl-C again while the partitions finish their page
             stopped = stopped or exc
             stop.set()
-    summary = SyncSummary(summaries, time.perf_counter() - began)
+    drift = [str(d) for d in settled.drift]
+    summary = SyncSummary(summaries, time.perf_counter() - began, drift=drift)
     if isinstance(stopped, Interrupted):
         raise Interrupted(summary, stopped.signal) from None
     if isinstance(stopped, KeyboardInterrupt):
@@ -224,11 +247,11 @@ def _finish(pool: ThreadPoolExecutor, futures: list[Future[None]], plan: Plan) -
 @dataclass
 class _Run:
     plan: Plan
-    sink: Sink
-    checkpoint: Checkpoint
+    destination: Destination
     on_page: Callable[[Partition, Page], None] | None
     stop: threading.Event
     started_ns: int
+    settle: Callable[[pa.RecordBatch], pa.RecordBatch]
     project: Callable[[pa.RecordBatch], pa.RecordBatch] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -241,10 +264,10 @@ class _Run:
     def partition(self, part: Partition, summary: PartitionSummary) -> None:
         if self.stop.is_set():
             return
-        state = ledger.load(self.checkpoint, part.key)
+        state = self.destination.load(part.key)
         seq = state.seq
         summary.offset = state.offset
-        self.sink.begin(part.key, seq)
+        self.destination.begin(part.key, seq)
         snapshot = self.plan.snapshot
         offset: Any = None if snapshot else state.offset
         pages: list[Page] = []  # a snapshot's pages, committed together at its end
@@ -254,9 +277,10 @@ class _Run:
                 return  # a snapshot's pages written so far are dropped by the next begin
             batch = self.project(page.batch)
             # A snapshot's rows carry its time; a page's file keeps its offset (for a rewind).
-            batch = self._stamp(batch) if snapshot else with_offset(batch, page.offset)
+            batch = self.settle(self._stamp(batch) if snapshot else batch)
+            batch = batch if snapshot else with_offset(batch, page.offset)
             crashpoint("before_write")
-            size += self.sink.write(part.key, seq, batch)
+            size += self.destination.write(part.key, seq, batch)
             crashpoint("after_write")
             seq += 1
             rows += batch.num_rows
@@ -278,7 +302,7 @@ class _Run:
         size: int,
         pages: list[Page],
     ) -> None:
-        ledger.commit(self.checkpoint, {part.key: ledger.PartitionState(offset, seq)})
+        self.destination.commit({part.key: ledger.PartitionState(offset, seq)})
         crashpoint("after_commit")
         summary.rows += rows
         summary.pages += len(pages)

@@ -9,7 +9,6 @@ later run keeps, so the dataset only ever holds whole listings.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 
 import httpx
@@ -42,8 +41,10 @@ def sync_finspace_clusters(
     environment_id: str,
     cluster_type: str | None = None,
     *,
-    to: str | os.PathLike[str],
+    to: job.SyncTarget,
     checkpoint: CheckpointLike | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
     columns: Sequence[str] | None = None,
     follow: bool = False,
     every: float = 10.0,
@@ -69,12 +70,21 @@ def sync_finspace_clusters(
         As in :func:`arrowtap.read_finspace_clusters`.
     credentials, page_size, client, retry
         As in :func:`arrowtap.read_finspace_clusters`.
-    to : str or os.PathLike
-        The dataset directory.
+    to : str, os.PathLike or DeltaSink
+        The dataset directory, or a Delta table: ``"delta:PATH"`` or a DeltaSink.
     checkpoint : Checkpoint, str or os.PathLike, optional
         Where the snapshots' commits are kept: an open :class:`~arrowtap.Checkpoint`
         (not closed) or a location for :func:`~arrowtap.open_checkpoint`;
-        default ``<to>/_checkpoint.sqlite``.
+        default ``<to>.checkpoint.sqlite``.
+    wait : float, optional
+        Seconds to wait while another sync holds the destination (the lease of
+        its checkpoint); ``None`` or ``0`` fails at once with
+        :class:`~arrowtap.errors.DestinationHeldError` naming the holder.
+    schema_contract : {"evolve", "freeze", "discard_value", "discard_row"}
+        What a change of the source's columns does to the destination (see
+        :mod:`arrowtap.io.drift`): a new column added (default), refused with
+        :class:`~arrowtap.errors.SchemaDriftError` before anything is written, or its
+        values or rows dropped; the summary reports every change found.
     follow : bool
         Take a snapshot every ``every`` seconds until stopped (Ctrl-C or
         SIGTERM: :class:`~arrowtap.errors.Interrupted` carries the summary).
@@ -109,14 +119,23 @@ def sync_finspace_clusters(
         )  # fmt: skip
 
     return job.sync_job(
-        plan, to=to, checkpoint=checkpoint, follow=follow, every=every, on_page=on_page
+        plan,
+        to=to,
+        checkpoint=checkpoint,
+        follow=follow,
+        every=every,
+        on_page=on_page,
+        wait=wait,
+        schema_contract=schema_contract,
     )
 
 
 def sync_finspace_environments(
     *,
-    to: str | os.PathLike[str],
+    to: job.SyncTarget,
     checkpoint: CheckpointLike | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
     columns: Sequence[str] | None = None,
     follow: bool = False,
     every: float = 10.0,
@@ -155,15 +174,24 @@ def sync_finspace_environments(
         )  # fmt: skip
 
     return job.sync_job(
-        plan, to=to, checkpoint=checkpoint, follow=follow, every=every, on_page=on_page
+        plan,
+        to=to,
+        checkpoint=checkpoint,
+        follow=follow,
+        every=every,
+        on_page=on_page,
+        wait=wait,
+        schema_contract=schema_contract,
     )
 
 
 def sync_finspace_databases(
     environment_id: str,
     *,
-    to: str | os.PathLike[str],
+    to: job.SyncTarget,
     checkpoint: CheckpointLike | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
     columns: Sequence[str] | None = None,
     follow: bool = False,
     every: float = 10.0,
@@ -202,7 +230,14 @@ def sync_finspace_databases(
         )  # fmt: skip
 
     return job.sync_job(
-        plan, to=to, checkpoint=checkpoint, follow=follow, every=every, on_page=on_page
+        plan,
+        to=to,
+        checkpoint=checkpoint,
+        follow=follow,
+        every=every,
+        on_page=on_page,
+        wait=wait,
+        schema_contract=schema_contract,
     )
 
 
@@ -210,8 +245,10 @@ def sync_finspace_changesets(
     environment_id: str,
     database_name: str,
     *,
-    to: str | os.PathLike[str],
+    to: job.SyncTarget,
     checkpoint: CheckpointLike | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
     columns: Sequence[str] | None = None,
     follow: bool = False,
     every: float = 10.0,
@@ -252,7 +289,14 @@ def sync_finspace_changesets(
         )  # fmt: skip
 
     return job.sync_job(
-        plan, to=to, checkpoint=checkpoint, follow=follow, every=every, on_page=on_page
+        plan,
+        to=to,
+        checkpoint=checkpoint,
+        follow=follow,
+        every=every,
+        on_page=on_page,
+        wait=wait,
+        schema_contract=schema_contract,
     )
 
 
@@ -260,8 +304,10 @@ def sync_finspace_cluster_nodes(
     environment_id: str,
     cluster_name: str,
     *,
-    to: str | os.PathLike[str],
+    to: job.SyncTarget,
     checkpoint: CheckpointLike | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
     columns: Sequence[str] | None = None,
     follow: bool = False,
     every: float = 10.0,
@@ -301,5 +347,12 @@ def sync_finspace_cluster_nodes(
         )  # fmt: skip
 
     return job.sync_job(
-        plan, to=to, checkpoint=checkpoint, follow=follow, every=every, on_page=on_page
+        plan,
+        to=to,
+        checkpoint=checkpoint,
+        follow=follow,
+        every=every,
+        on_page=on_page,
+        wait=wait,
+        schema_contract=schema_contract,
     )

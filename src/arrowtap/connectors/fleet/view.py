@@ -9,7 +9,6 @@ row stamped with the run's time (``snapshot_time``): a history of the fleet.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -175,8 +174,10 @@ def scan_fleet(
 
 def sync_fleet(
     *,
-    to: str | os.PathLike[str],
+    to: job.SyncTarget,
     checkpoint: CheckpointLike | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
     finspace: FinSpaceEnvironments = None,
     finspace_options: Mapping[str, Any] | None = None,
     harperdb: Targets | None = None,
@@ -201,10 +202,19 @@ def sync_fleet(
 
     Parameters
     ----------
-    to : str or os.PathLike
-        The dataset directory.
+    to : str, os.PathLike or DeltaSink
+        The dataset directory, or a Delta table: ``"delta:PATH"`` or a DeltaSink.
     checkpoint : Checkpoint, str or os.PathLike, optional
-        Where the snapshots' commits are kept; default ``<to>/_checkpoint.sqlite``.
+        Where the snapshots' commits are kept; default ``<to>.checkpoint.sqlite``.
+    wait : float, optional
+        Seconds to wait while another sync holds the destination (the lease of
+        its checkpoint); ``None`` or ``0`` fails at once with
+        :class:`~arrowtap.errors.DestinationHeldError` naming the holder.
+    schema_contract : {"evolve", "freeze", "discard_value", "discard_row"}
+        What a change of the source's columns does to the destination (see
+        :mod:`arrowtap.io.drift`): a new column added (default), refused with
+        :class:`~arrowtap.errors.SchemaDriftError` before anything is written, or its
+        values or rows dropped; the summary reports every change found.
     finspace, finspace_options, harperdb, pvarchiver, kinetica, errors, columns
         As in :func:`read_fleet`.
     follow : bool
@@ -253,4 +263,6 @@ def sync_fleet(
         every=every,
         max_concurrency=concurrency,
         on_page=on_page,
+        wait=wait,
+        schema_contract=schema_contract,
     )

@@ -8,7 +8,6 @@ stamped with the run's time. The nodes and routes are plain reads.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -222,8 +221,10 @@ def read_harperdb_cluster_status(
 def sync_harperdb_cluster_status(
     url: str,
     *,
-    to: str | os.PathLike[str],
+    to: job.SyncTarget,
     checkpoint: CheckpointLike | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
     columns: Sequence[str] | None = None,
     on_page: Callable[[Partition, Page], None] | None = None,
     username: str | None = None,
@@ -241,10 +242,19 @@ def sync_harperdb_cluster_status(
 
     Parameters
     ----------
-    to : str or os.PathLike
-        The dataset directory.
+    to : str, os.PathLike or DeltaSink
+        The dataset directory, or a Delta table: ``"delta:PATH"`` or a DeltaSink.
     checkpoint : Checkpoint, str or os.PathLike, optional
-        Where the runs are recorded (default ``<to>/_checkpoint.sqlite``).
+        Where the runs are recorded (default ``<to>.checkpoint.sqlite``).
+    wait : float, optional
+        Seconds to wait while another sync holds the destination (the lease of
+        its checkpoint); ``None`` or ``0`` fails at once with
+        :class:`~arrowtap.errors.DestinationHeldError` naming the holder.
+    schema_contract : {"evolve", "freeze", "discard_value", "discard_row"}
+        What a change of the source's columns does to the destination (see
+        :mod:`arrowtap.io.drift`): a new column added (default), refused with
+        :class:`~arrowtap.errors.SchemaDriftError` before anything is written, or its
+        values or rows dropped; the summary reports every change found.
     on_page : callable, optional
         Called with ``(partition, page)`` after the snapshot is committed.
 
@@ -274,7 +284,14 @@ def sync_harperdb_cluster_status(
             url, columns=columns, username=username, password=password, client=client, retry=retry
         )
 
-    return job.sync_job(plan, to=to, checkpoint=checkpoint, on_page=on_page)
+    return job.sync_job(
+        plan,
+        to=to,
+        checkpoint=checkpoint,
+        on_page=on_page,
+        wait=wait,
+        schema_contract=schema_contract,
+    )
 
 
 def read_harperdb_nodes(

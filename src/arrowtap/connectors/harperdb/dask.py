@@ -7,7 +7,6 @@ keeps the cut in its checkpoint for every later run.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,7 +35,6 @@ from arrowtap.io import job, offsets
 from arrowtap.io.contract import Plan
 from arrowtap.io.dask import from_plan, sync_groups
 from arrowtap.io.inputs import TimeLike
-from arrowtap.io.sink import ParquetDatasetSink
 from arrowtap.io.sync import SyncSummary
 
 __all__ = ["read_harperdb", "sync_harperdb"]
@@ -132,8 +130,10 @@ def sync_harperdb(
     database: str,
     table: str,
     *,
-    to: str | os.PathLike[str],
+    to: job.SyncTarget,
     checkpoint: CheckpointLike | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
     columns: Sequence[str] | None = None,
     since: TimeLike | None = None,
     npartitions: int = 8,
@@ -163,7 +163,16 @@ def sync_harperdb(
         :func:`arrowtap.sync_harperdb` in one dataset: their partitions differ.
     checkpoint : str or os.PathLike, optional
         An SQLite file on a file system every worker shares, or a
-        ``harperdb+http(s)://`` URL; default ``<to>/_checkpoint.sqlite``.
+        ``harperdb+http(s)://`` URL; default ``<to>.checkpoint.sqlite``.
+    wait : float, optional
+        Seconds to wait while another sync holds the destination (the lease of
+        its checkpoint); ``None`` or ``0`` fails at once with
+        :class:`~arrowtap.errors.DestinationHeldError` naming the holder.
+    schema_contract : {"evolve", "freeze", "discard_value", "discard_row"}
+        What a change of the source's columns does to the destination (see
+        :mod:`arrowtap.io.drift`): a new column added (default), refused with
+        :class:`~arrowtap.errors.SchemaDriftError` before anything is written, or its
+        values or rows dropped; the summary reports every change found.
     since : datetime, pandas.Timestamp, str or int, optional
         Where the first range starts, on the run that cuts the ranges.
     npartitions : int
@@ -190,7 +199,15 @@ def sync_harperdb(
     ([10, 0], ['harperdb:shop.items@0', 'harperdb:shop.items@1', 'harperdb:shop.items@2'])
     """
     n = _npartitions(npartitions)
-    job.check_sync(to, checkpoint, None, max_concurrency, workers=True)
+    job.check_sync(
+        to,
+        checkpoint,
+        None,
+        max_concurrency,
+        workers=True,
+        wait=wait,
+        schema_contract=schema_contract,
+    )
     location = job.checkpoint_location(to, checkpoint)
     since_ns = check_table_read(
         url, database, table, columns=columns, since=since, page_size=page_size, schema=schema,
@@ -212,7 +229,7 @@ def sync_harperdb(
         layout = source.layout
         if layout.cursor is None:
             source.partition(incremental=True)  # raises: no offsets to resume from
-        ParquetDatasetSink(to)  # the directory holds the default checkpoint
+        job.prepare(to)  # the directory (beside it the default checkpoint) exists
         section = plan_section(source)
         with offsets.opened(location, CHECKPOINT_NAME) as store:
             cut = decode_bounds(store.read_json(section), layout, section)
@@ -227,4 +244,12 @@ def sync_harperdb(
         source.close()
     plan = Plan(source, parts, CHECKPOINT_NAME)
     groups = [[part] for part in parts]
-    return sync_groups(plan, groups, to=to, checkpoint=location, max_concurrency=max_concurrency)
+    return sync_groups(
+        plan,
+        groups,
+        to=to,
+        checkpoint=location,
+        max_concurrency=max_concurrency,
+        wait=wait,
+        schema_contract=schema_contract,
+    )

@@ -313,9 +313,11 @@ def read_harperdb(
     page_size : int
         Rows per request.
     schema : pyarrow.Schema or mapping of str to pyarrow.DataType, optional
-        Declared column types: a full schema (its columns, in order), or types
+        Declared column types: a schema (its columns first, in its order), or types
         for some columns. Others come from the table's defined schema, if it
-        has one, else are JSON text (``arrow.json``, exactly as sent).
+        has one, else are JSON text (``arrow.json``, exactly as sent). An attribute
+        the schema does not name is still read (after its columns): leave one out
+        with ``columns=``.
     username, password : str, optional
         HTTP Basic credentials (a dev-mode server lets loopback in without).
     client : httpx.Client, optional

@@ -257,6 +257,11 @@ class HarperDBTableSource:
         self.close()
 
     @property
+    def merge_key(self) -> tuple[str, ...]:
+        """The table's primary key: a destination in merge mode keeps one row per key."""
+        return (self.layout.primary_key,)
+
+    @property
     def layout(self) -> TableLayout:
         """The table's layout, from ``describe_table`` (asked once)."""
         with self._lock:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 
 import httpx
@@ -25,8 +24,10 @@ def sync_harperdb(
     database: str,
     table: str,
     *,
-    to: str | os.PathLike[str],
+    to: job.SyncTarget,
     checkpoint: CheckpointLike | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
     columns: Sequence[str] | None = None,
     since: TimeLike | None = None,
     follow: bool = False,
@@ -51,13 +52,22 @@ def sync_harperdb(
 
     Parameters
     ----------
-    to : str or os.PathLike
-        The dataset directory.
+    to : str, os.PathLike or DeltaSink
+        The dataset directory, or a Delta table: ``"delta:PATH"`` or a DeltaSink.
     checkpoint : Checkpoint, str or os.PathLike, optional
         Where the offset is kept (checkpoint ``harperdb-tables``, section
         ``harperdb:<database>.<table>``): an open :class:`~arrowtap.Checkpoint`
         (not closed), an SQLite file or a ``harperdb+http(s)://`` URL. Default
-        ``<to>/_checkpoint.sqlite``.
+        ``<to>.checkpoint.sqlite``.
+    wait : float, optional
+        Seconds to wait while another sync holds the destination (the lease of
+        its checkpoint); ``None`` or ``0`` fails at once with
+        :class:`~arrowtap.errors.DestinationHeldError` naming the holder.
+    schema_contract : {"evolve", "freeze", "discard_value", "discard_row"}
+        What a change of the source's columns does to the destination (see
+        :mod:`arrowtap.io.drift`): a new column added (default), refused with
+        :class:`~arrowtap.errors.SchemaDriftError` before anything is written, or its
+        values or rows dropped; the summary reports every change found.
     since : datetime, pandas.Timestamp, str or int, optional
         Where the first run starts (later runs continue from the offset).
     follow : bool
@@ -120,4 +130,6 @@ def sync_harperdb(
         every=every,
         max_concurrency=max_concurrency,
         on_page=on_page,
+        wait=wait,
+        schema_contract=schema_contract,
     )

@@ -9,7 +9,6 @@ the first run on.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,7 +34,6 @@ from arrowtap.connectors.kinetica.wire.incremental import ordered_column
 from arrowtap.io import job
 from arrowtap.io.contract import Plan
 from arrowtap.io.dask import from_plan, sync_groups
-from arrowtap.io.sink import ParquetDatasetSink
 from arrowtap.io.sync import SyncSummary
 
 # read_kinetica_sql lives in .dask_sql; the facade and the registry find it here.
@@ -139,9 +137,11 @@ def sync_kinetica(
     url: str,
     table: str,
     *,
-    to: str | os.PathLike[str],
+    to: job.SyncTarget,
     increasing_column: str | None = None,
     checkpoint: CheckpointLike | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
     columns: Sequence[str] | None = None,
     where: str | None = None,
     tie_breaker: str | None = None,
@@ -175,7 +175,16 @@ def sync_kinetica(
         As in :func:`arrowtap.sync_kinetica`; ``increasing_column`` is required.
     checkpoint : str or os.PathLike, optional
         An SQLite file on a file system every worker shares, or a
-        ``harperdb+http(s)://`` URL; default ``<to>/_checkpoint.sqlite``.
+        ``harperdb+http(s)://`` URL; default ``<to>.checkpoint.sqlite``.
+    wait : float, optional
+        Seconds to wait while another sync holds the destination (the lease of
+        its checkpoint); ``None`` or ``0`` fails at once with
+        :class:`~arrowtap.errors.DestinationHeldError` naming the holder.
+    schema_contract : {"evolve", "freeze", "discard_value", "discard_row"}
+        What a change of the source's columns does to the destination (see
+        :mod:`arrowtap.io.drift`): a new column added (default), refused with
+        :class:`~arrowtap.errors.SchemaDriftError` before anything is written, or its
+        values or rows dropped; the summary reports every change found.
     npartitions : int
         Ranges (tasks) on the first run; later runs keep the first run's ranges.
         Above 1, the column must be a number or a timestamp.
@@ -205,7 +214,15 @@ def sync_kinetica(
     """
     check_connection(url, username, password, token, client, retry)
     check_name("table", table)
-    job.check_sync(to, checkpoint, None, max_concurrency, workers=True)
+    job.check_sync(
+        to,
+        checkpoint,
+        None,
+        max_concurrency,
+        workers=True,
+        wait=wait,
+        schema_contract=schema_contract,
+    )
     column = need_increasing_column(increasing_column, "a sync")
     check_names("columns", columns)
     check_where(where)
@@ -213,7 +230,7 @@ def sync_kinetica(
     n = check_count("npartitions", npartitions, MAX_PARTITIONS)
     check_count("page_size", page_size, MAX_PAGE_SIZE)
     location = job.checkpoint_location(to, checkpoint)
-    ParquetDatasetSink(to)  # the directory (home of the default checkpoint) exists
+    job.prepare(to)  # the directory (beside it the default checkpoint) exists
     plan = plan_kinetica(
         url, table, columns=columns, where=where, increasing_column=column,
         tie_breaker=tie_breaker, page_size=page_size, username=username, password=password,
@@ -241,4 +258,6 @@ def sync_kinetica(
         to=to,
         checkpoint=location,
         max_concurrency=max_concurrency,
+        wait=wait,
+        schema_contract=schema_contract,
     )

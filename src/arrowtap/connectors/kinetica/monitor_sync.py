@@ -8,7 +8,6 @@ each page durable, then its offset committed.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -114,10 +113,12 @@ def sync_kinetica_monitor(
     url: str,
     table: str,
     *,
-    to: str | os.PathLike[str],
+    to: job.SyncTarget,
     increasing_column: str,
     tie_breaker: str | None = None,
     checkpoint: CheckpointLike | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
     follow: bool = False,
     stop_when_idle: float = 60.0,
     inactivity_timeout: float = 60.0,
@@ -142,13 +143,22 @@ def sync_kinetica_monitor(
 
     Parameters
     ----------
-    to : str or os.PathLike
-        The dataset directory.
+    to : str, os.PathLike or DeltaSink
+        The dataset directory, or a Delta table: ``"delta:PATH"`` or a DeltaSink.
     increasing_column : str
         A column whose values grow with insertion; its last value written is the offset.
     checkpoint : Checkpoint, str or os.PathLike, optional
         Where the offsets and the monitor ids are kept; default
-        ``<to>/_checkpoint.sqlite``.
+        ``<to>.checkpoint.sqlite``.
+    wait : float, optional
+        Seconds to wait while another sync holds the destination (the lease of
+        its checkpoint); ``None`` or ``0`` fails at once with
+        :class:`~arrowtap.errors.DestinationHeldError` naming the holder.
+    schema_contract : {"evolve", "freeze", "discard_value", "discard_row"}
+        What a change of the source's columns does to the destination (see
+        :mod:`arrowtap.io.drift`): a new column added (default), refused with
+        :class:`~arrowtap.errors.SchemaDriftError` before anything is written, or its
+        values or rows dropped; the summary reports every change found.
     follow : bool
         Never stop when idle: follow the table until Ctrl-C or SIGTERM
         (:class:`~arrowtap.errors.Interrupted` carries the summary), or until it is
@@ -184,7 +194,7 @@ def sync_kinetica_monitor(
     (5, [0, 1, 2, 3, 4])
     """
     job.check_follow(follow, 0.0)
-    job.check_sync(to, checkpoint, on_page)
+    job.check_sync(to, checkpoint, on_page, wait=wait, schema_contract=schema_contract)
     need_increasing_column(increasing_column, "a monitor sync")
     # Without follow a run must end: "never idle" (None) is what follow=True means.
     checks.seconds("stop_when_idle", stop_when_idle, positive=True, system=SYSTEM)
@@ -210,4 +220,12 @@ def sync_kinetica_monitor(
         )
 
     # One run: following means a read that never ends by itself, not runs repeated.
-    return job.sync_job(plan, to=to, checkpoint=checkpoint, max_concurrency=1, on_page=on_page)
+    return job.sync_job(
+        plan,
+        to=to,
+        checkpoint=checkpoint,
+        max_concurrency=1,
+        on_page=on_page,
+        wait=wait,
+        schema_contract=schema_contract,
+    )

@@ -8,7 +8,6 @@ appends the whole result once per run, each row stamped with the run's time
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 import httpx
@@ -199,8 +198,10 @@ def sync_kinetica_sql(
     url: str,
     sql: str,
     *,
-    to: str | os.PathLike[str],
+    to: job.SyncTarget,
     checkpoint: CheckpointLike | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
     page_size: int = DEFAULT_PAGE_SIZE,
     on_page: Callable[[Partition, Page], None] | None = None,
     username: str | None = None,
@@ -218,10 +219,19 @@ def sync_kinetica_sql(
 
     Parameters
     ----------
-    to : str or os.PathLike
-        The dataset directory.
+    to : str, os.PathLike or DeltaSink
+        The dataset directory, or a Delta table: ``"delta:PATH"`` or a DeltaSink.
     checkpoint : Checkpoint, str or os.PathLike, optional
-        Where the runs are recorded; default ``<to>/_checkpoint.sqlite``.
+        Where the runs are recorded; default ``<to>.checkpoint.sqlite``.
+    wait : float, optional
+        Seconds to wait while another sync holds the destination (the lease of
+        its checkpoint); ``None`` or ``0`` fails at once with
+        :class:`~arrowtap.errors.DestinationHeldError` naming the holder.
+    schema_contract : {"evolve", "freeze", "discard_value", "discard_row"}
+        What a change of the source's columns does to the destination (see
+        :mod:`arrowtap.io.drift`): a new column added (default), refused with
+        :class:`~arrowtap.errors.SchemaDriftError` before anything is written, or its
+        values or rows dropped; the summary reports every change found.
     on_page : callable, optional
         Called with ``(partition, page)`` once the snapshot is committed.
 
@@ -257,4 +267,12 @@ def sync_kinetica_sql(
             retry=retry,
         )
 
-    return job.sync_job(plan, to=to, checkpoint=checkpoint, max_concurrency=1, on_page=on_page)
+    return job.sync_job(
+        plan,
+        to=to,
+        checkpoint=checkpoint,
+        max_concurrency=1,
+        on_page=on_page,
+        wait=wait,
+        schema_contract=schema_contract,
+    )

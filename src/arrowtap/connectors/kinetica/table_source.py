@@ -165,6 +165,11 @@ class TableSource(LazyClient):
         return to_arrow_schema(selected(self.ktype, self.columns))
 
     @property
+    def merge_key(self) -> tuple[str, ...]:
+        """The table's primary key: a destination in merge mode keeps one row per key."""
+        return self.ktype.primary_key
+
+    @property
     def order(self) -> KeyOrder | None:
         """The increasing column and tie-breaker, when reading incrementally."""
         if self.increasing_column is None:

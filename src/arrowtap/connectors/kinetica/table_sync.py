@@ -7,7 +7,6 @@ runner every source shares (:func:`arrowtap.io.job.sync_job`).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 
 import httpx
@@ -28,9 +27,11 @@ def sync_kinetica(
     url: str,
     table: str,
     *,
-    to: str | os.PathLike[str],
+    to: job.SyncTarget,
     increasing_column: str | None = None,
     checkpoint: CheckpointLike | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
     columns: Sequence[str] | None = None,
     where: str | None = None,
     tie_breaker: str | None = None,
@@ -55,14 +56,23 @@ def sync_kinetica(
 
     Parameters
     ----------
-    to : str or os.PathLike
-        The dataset directory.
+    to : str, os.PathLike or DeltaSink
+        The dataset directory, or a Delta table: ``"delta:PATH"`` or a DeltaSink.
     increasing_column : str
         Required: the column whose values grow with insertion (a sequence, an
         insertion time); its last value written is the offset. Rows where it is
         null are not copied.
     checkpoint : Checkpoint, str or os.PathLike, optional
-        Where the offsets are kept; default ``<to>/_checkpoint.sqlite``.
+        Where the offsets are kept; default ``<to>.checkpoint.sqlite``.
+    wait : float, optional
+        Seconds to wait while another sync holds the destination (the lease of
+        its checkpoint); ``None`` or ``0`` fails at once with
+        :class:`~arrowtap.errors.DestinationHeldError` naming the holder.
+    schema_contract : {"evolve", "freeze", "discard_value", "discard_row"}
+        What a change of the source's columns does to the destination (see
+        :mod:`arrowtap.io.drift`): a new column added (default), refused with
+        :class:`~arrowtap.errors.SchemaDriftError` before anything is written, or its
+        values or rows dropped; the summary reports every change found.
     follow : bool
         Keep syncing what is new, a run every ``every`` seconds, until stopped
         (Ctrl-C: :class:`~arrowtap.errors.Interrupted` carries the summary).
@@ -123,4 +133,6 @@ def sync_kinetica(
         every=every,
         max_concurrency=max_concurrency,
         on_page=on_page,
+        wait=wait,
+        schema_contract=schema_contract,
     )

@@ -9,7 +9,6 @@ dataset, each row stamped with the run's time (``snapshot_time``).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 
 import httpx
@@ -153,8 +152,10 @@ def sync_archive_channels(
     url: str,
     server_id: ServerId | None = None,
     *,
-    to: str | os.PathLike[str],
+    to: job.SyncTarget,
     checkpoint: CheckpointLike | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
     columns: Sequence[str] | None = None,
     follow: bool = False,
     every: float = 10.0,
@@ -172,10 +173,19 @@ def sync_archive_channels(
     ----------
     url, server_id, columns, client, retry
         As in :func:`read_archive_channels`.
-    to : str or os.PathLike
+    to : str, os.PathLike or DeltaSink
         The dataset directory (use another for another ``server_id``: its columns differ).
     checkpoint : Checkpoint, str or os.PathLike, optional
-        Where the snapshots' commits are kept; default ``<to>/_checkpoint.sqlite``.
+        Where the snapshots' commits are kept; default ``<to>.checkpoint.sqlite``.
+    wait : float, optional
+        Seconds to wait while another sync holds the destination (the lease of
+        its checkpoint); ``None`` or ``0`` fails at once with
+        :class:`~arrowtap.errors.DestinationHeldError` naming the holder.
+    schema_contract : {"evolve", "freeze", "discard_value", "discard_row"}
+        What a change of the source's columns does to the destination (see
+        :mod:`arrowtap.io.drift`): a new column added (default), refused with
+        :class:`~arrowtap.errors.SchemaDriftError` before anything is written, or its
+        values or rows dropped; the summary reports every change found.
     follow : bool
         Take a snapshot every ``every`` seconds until stopped (Ctrl-C or
         SIGTERM: :class:`~arrowtap.errors.Interrupted` carries the summary).
@@ -204,7 +214,14 @@ def sync_archive_channels(
         return plan_archive_channels(url, server_id, columns=columns, client=client, retry=retry)
 
     return job.sync_job(
-        plan, to=to, checkpoint=checkpoint, follow=follow, every=every, on_page=on_page
+        plan,
+        to=to,
+        checkpoint=checkpoint,
+        follow=follow,
+        every=every,
+        on_page=on_page,
+        wait=wait,
+        schema_contract=schema_contract,
     )
 
 
@@ -296,8 +313,10 @@ def scan_archive_cluster_status(
 def sync_archive_cluster_status(
     url: str,
     *,
-    to: str | os.PathLike[str],
+    to: job.SyncTarget,
     checkpoint: CheckpointLike | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
     columns: Sequence[str] | None = None,
     follow: bool = False,
     every: float = 10.0,
@@ -333,5 +352,12 @@ def sync_archive_cluster_status(
         return plan_archive_cluster_status(url, columns=columns, client=client, retry=retry)
 
     return job.sync_job(
-        plan, to=to, checkpoint=checkpoint, follow=follow, every=every, on_page=on_page
+        plan,
+        to=to,
+        checkpoint=checkpoint,
+        follow=follow,
+        every=every,
+        on_page=on_page,
+        wait=wait,
+        schema_contract=schema_contract,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -18,6 +17,7 @@ from arrowtap.connectors.pvarchiver.samples_source import ArchiveSamplesSource, 
 from arrowtap.errors import InvalidArgumentError
 from arrowtap.io import job
 from arrowtap.io.dask import from_plan, sync_groups
+from arrowtap.io.delta import delta_sink_of
 from arrowtap.io.inputs import TimeLike
 from arrowtap.io.sync import SyncSummary
 
@@ -111,8 +111,10 @@ def sync_archive_samples(
     start: TimeLike,
     end: TimeLike | None = None,
     *,
-    to: str | os.PathLike[str],
+    to: job.SyncTarget,
     checkpoint: CheckpointLike | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
     columns: Sequence[str] | None = None,
     count: int | None = None,
     include_prior: bool = False,
@@ -136,7 +138,16 @@ def sync_archive_samples(
         As in :func:`arrowtap.sync_archive_samples`.
     checkpoint : str or os.PathLike, optional
         An SQLite file on a file system every worker shares, or a
-        ``harperdb+http(s)://`` URL; default ``<to>/_checkpoint.sqlite``.
+        ``harperdb+http(s)://`` URL; default ``<to>.checkpoint.sqlite``.
+    wait : float, optional
+        Seconds to wait while another sync holds the destination (the lease of
+        its checkpoint); ``None`` or ``0`` fails at once with
+        :class:`~arrowtap.errors.DestinationHeldError` naming the holder.
+    schema_contract : {"evolve", "freeze", "discard_value", "discard_row"}
+        What a change of the source's columns does to the destination (see
+        :mod:`arrowtap.io.drift`): a new column added (default), refused with
+        :class:`~arrowtap.errors.SchemaDriftError` before anything is written, or its
+        values or rows dropped; the summary reports every change found.
     npartitions : int
         Tasks; the channels are dealt among them.
     max_concurrency : int
@@ -160,12 +171,29 @@ def sync_archive_samples(
     True
     """
     n = _npartitions(npartitions)
-    job.check_sync(to, checkpoint, None, max_concurrency, workers=True)
-    location = job.checkpoint_location(to, checkpoint)
+    job.check_sync(
+        to,
+        checkpoint,
+        None,
+        max_concurrency,
+        workers=True,
+        wait=wait,
+        schema_contract=schema_contract,
+    )
+    # A Delta table keeps the offsets: no checkpoint to locate.
+    location = None if delta_sink_of(to) is not None else job.checkpoint_location(to, checkpoint)
     plan = plan_archive_samples(
         url, channels, start, end, count, columns=columns, include_prior=include_prior,
         page_size=page_size, client=client, retry=retry,
     )  # fmt: skip
     plan.source = ArchiveSamplesSource(url, retry=retry, page_size=page_size)  # no user client
     groups = [plan.partitions[i::n] for i in range(n)]
-    return sync_groups(plan, groups, to=to, checkpoint=location, max_concurrency=max_concurrency)
+    return sync_groups(
+        plan,
+        groups,
+        to=to,
+        checkpoint=location,
+        max_concurrency=max_concurrency,
+        wait=wait,
+        schema_contract=schema_contract,
+    )

@@ -95,6 +95,11 @@ class ArchiveSamplesSource:
         """The declared schema, :data:`SAMPLE_SCHEMA`."""
         return SAMPLE_SCHEMA
 
+    partition_column = "channel"
+    """The column its partitions are cut by: a destination may partition by it too."""
+    merge_key = ("channel", "time")
+    """A sample's identity: a destination in merge mode keeps one row per key."""
+
     @property
     def session(self) -> HttpSession:
         """The HTTP session, opened on first use (sources travel unopened)."""

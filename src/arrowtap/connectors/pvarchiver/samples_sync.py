@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 
 import httpx
@@ -24,8 +23,10 @@ def sync_archive_samples(
     start: TimeLike,
     end: TimeLike | None = None,
     *,
-    to: str | os.PathLike[str],
+    to: job.SyncTarget,
     checkpoint: CheckpointLike | None = None,
+    wait: float | None = None,
+    schema_contract: str = "evolve",
     columns: Sequence[str] | None = None,
     count: int | None = None,
     include_prior: bool = False,
@@ -46,13 +47,22 @@ def sync_archive_samples(
 
     Parameters
     ----------
-    to : str or os.PathLike
+    to : str, os.PathLike or DeltaSink
         The dataset directory (one sub-directory per channel).
     checkpoint : Checkpoint, str or os.PathLike, optional
         Where the offsets are kept: an open :class:`~arrowtap.Checkpoint`
         (e.g. a HarperDB one shared by many machines; it is not closed), or a
         location for :func:`~arrowtap.open_checkpoint` (an SQLite file, or a
-        ``harperdb+http://`` URL). Default ``<to>/_checkpoint.sqlite``.
+        ``harperdb+http://`` URL). Default ``<to>.checkpoint.sqlite``.
+    wait : float, optional
+        Seconds to wait while another sync holds the destination (the lease of
+        its checkpoint); ``None`` or ``0`` fails at once with
+        :class:`~arrowtap.errors.DestinationHeldError` naming the holder.
+    schema_contract : {"evolve", "freeze", "discard_value", "discard_row"}
+        What a change of the source's columns does to the destination (see
+        :mod:`arrowtap.io.drift`): a new column added (default), refused with
+        :class:`~arrowtap.errors.SchemaDriftError` before anything is written, or its
+        values or rows dropped; the summary reports every change found.
     follow : bool
         Keep syncing what is new, a run every ``every`` seconds, until stopped
         (Ctrl-C: :class:`~arrowtap.errors.Interrupted` carries the summary).
@@ -99,4 +109,6 @@ def sync_archive_samples(
         every=every,
         max_concurrency=max_concurrency,
         on_page=on_page,
+        wait=wait,
+        schema_contract=schema_contract,
     )

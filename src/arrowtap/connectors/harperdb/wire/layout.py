@@ -180,7 +180,11 @@ def table_layout(
     overrides: Mapping[str, pa.DataType] = {}
     names = list(by_name)
     if isinstance(schema, pa.Schema):
-        names, overrides = list(schema.names), dict(zip(schema.names, schema.types, strict=True))
+        # Its columns first, in its order; an attribute it does not name is not dropped
+        # (it comes after, typed as described): columns= is how to leave one out.
+        declared = list(schema.names)
+        names = declared + [n for n in by_name if n not in declared]
+        overrides = dict(zip(declared, schema.types, strict=True))
     elif isinstance(schema, Mapping):
         overrides = dict(schema)
     elif schema is not None:

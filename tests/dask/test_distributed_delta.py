@@ -1,0 +1,62 @@
+"""A Dask sync into a Delta table: each task commits its pages and offsets in one transaction.
+
+No checkpoint store: a worker SIGKILLed in the middle of the graph has its task run
+again elsewhere, which reads its offsets from the table and resumes, and the table
+equals a one-shot read. A second run of the graph adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import distributed
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import arrowtap
+import arrowtap.dask
+from arrowtap.io.delta_types import delta_schema, to_delta
+from arrowtap.testing.delta import read_delta_table
+from arrowtap.testing.pvarchiver import FakeArchiver
+from arrowtap.testing.pvarchiver.channels import DEFAULT_END_NS, default_channels
+
+from .cluster import local_cluster
+
+CHANNELS = ["root:ai1", "ring/current", "temp+offset", "beam energy", "msg:text", "ROOT:ai2"]
+END = DEFAULT_END_NS
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeArchiver]:
+    with FakeArchiver([s for s in default_channels() if s.name in CHANNELS]) as fake:
+        yield fake
+
+
+def _sorted(table: pa.Table) -> pd.DataFrame:
+    table = table.select(sorted(table.column_names)).replace_schema_metadata(None)
+    table = table.cast(pa.schema([f.with_nullable(True) for f in table.schema]))
+    return table.sort_by([("channel", "ascending"), ("time_ns", "ascending")]).to_pandas()
+
+
+def test_a_worker_killed_mid_graph_gives_the_one_shot_table(
+    fake: FakeArchiver, tmp_path: Path
+) -> None:
+    marker = tmp_path / "a-worker-died"
+    path = tmp_path / "table"
+    env = {"ARROWTAP_CRASHPOINT": f"after_write:3:{marker}"}
+    options = dict(to=f"delta:{path}", npartitions=3, page_size=400)
+    with local_cluster(env) as cluster, distributed.Client(cluster):
+        arrowtap.dask.sync_archive_samples(fake.url, CHANNELS, 0, END, **options)
+        again = arrowtap.dask.sync_archive_samples(fake.url, CHANNELS, 0, END, **options)
+    assert marker.exists(), "no worker was killed"
+    assert again.rows == 0
+    truth = arrowtap.scan_archive_samples(fake.url, CHANNELS, 0, END).read_all()
+    schema = delta_schema(truth.schema)
+    expected = pa.Table.from_batches([to_delta(b, schema) for b in truth.to_batches()], schema)
+    written = read_delta_table(path)
+    assert not list(tmp_path.rglob("*.sqlite")), "no checkpoint store"
+    pd.testing.assert_frame_equal(_sorted(written), _sorted(expected), check_dtype=False)
