@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make demo` installs only the `demo` extra, under a stamp of its own; `make test` adds the rest.
+DEMO_STAMP := $(VENV)/.installed-demo
 # The real HarperDB server the tests start (npm package, pinned by the lock file; `npm ci`
 # refuses this lock for the optional per-platform packages it leaves out, so install from it).
 HARPERDB := servers/harperdb/node_modules/.package-lock.json
@@ -13,13 +15,22 @@ $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $(STAMP) $(DEMO_STAMP)  # .[dev] holds .[demo]
 
 $(HARPERDB): servers/harperdb/package.json servers/harperdb/package-lock.json
 	npm install --prefix servers/harperdb --no-save --no-audit --no-fund --loglevel=error
 	touch $(HARPERDB)
 
-demo: $(STAMP)
+# --no-compile: Python compiles what the demo imports as it imports it; compiling every
+# installed module up front would double the time of the install.
+$(DEMO_STAMP): pyproject.toml setup.py
+	@test -x $(BIN)/python || { echo "== make demo: creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "== make demo: installing arrowtap[demo] (only what the demo needs; make test adds the rest)"
+	$(BIN)/python -m pip install --progress-bar on --no-compile -e ".[demo]"
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
+	@echo "== make demo: running arrowtap demo"
 	$(BIN)/arrowtap demo
 
 test: lint typecheck docs pytest

@@ -1,39 +1,13 @@
 import re
-import subprocess
-import sys
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from click.testing import CliRunner
 
 from arrowtap.cli import main
-
-
-def test_demo_syncs_twice_and_plots(tmp_path: Path) -> None:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from arrowtap.cli import main; main()",
-            "demo",
-            "--to",
-            str(tmp_path),
-            "--wait",
-            "1.5",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=True,
-    ).stdout
-    first, second = (
-        int(re.search(rf"{label}: partitions=\d+ rows=(\d+)", out).group(1))  # type: ignore[union-attr]
-        for label in ("first sync", "second sync")
-    )
-    assert first > 0
-    assert 0 < second < first
-    assert (tmp_path / "channels.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert pq.read_table(tmp_path / "samples").num_rows == first + second
 
 
 def test_channels_command(fake_archiver) -> None:  # type: ignore[no-untyped-def]
@@ -134,13 +108,19 @@ def test_read_writes_a_file_whole_and_commits_after(fake_archiver, tmp_path: Pat
     assert not (tmp_path / "x.csv").exists()
 
 
+def _dataset(to: Path) -> pa.Table:
+    """The dataset as pyarrow reads a Hive directory (channel=<name>/part-....parquet)."""
+    return ds.dataset(to, partitioning="hive").to_table()
+
+
 def test_state_show_rewind_and_reset(fake_archiver, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     to = tmp_path / "out"
     sync = ["sync", "archive", fake_archiver.url, "--channels", "root:ai1", "--start", "0"]
     sync += ["--to", str(to), "--page-size", "1000"]
     assert CliRunner().invoke(main, sync).exit_code == 0
-    whole = pq.read_table(to).sort_by("time")
-    ckpt = ["--checkpoint", str(to / "_checkpoint.sqlite")]
+    assert sorted(p.name for p in to.iterdir()) == ["channel=root%3Aai1"]
+    whole = _dataset(to).sort_by("time")
+    ckpt = ["--checkpoint", str(tmp_path / "out.checkpoint.sqlite")]
     shown = CliRunner().invoke(main, ["state", "show", *ckpt])
     assert shown.exit_code == 0, shown.output
     assert re.search(r"root:ai1  offset=\d+  pages=8  committed=20\d\d-", shown.output)
@@ -149,11 +129,36 @@ def test_state_show_rewind_and_reset(fake_archiver, tmp_path: Path) -> None:  # 
     rewound = CliRunner().invoke(main, [*back, "--column", "time", "--to", cut])
     assert rewound.exit_code == 0, rewound.output
     assert "keeps pages=2" in rewound.output
-    assert pq.read_table(to).num_rows == 2000
+    assert _dataset(to).num_rows == 2000
     resumed = CliRunner().invoke(main, sync)
     assert "rows=5200 " in resumed.output
-    assert pq.read_table(to).sort_by("time")["time"].equals(whole["time"])
+    assert _dataset(to).sort_by("time")["time"].equals(whole["time"])
     reset = CliRunner().invoke(main, ["state", "reset", *ckpt, "--all", "--dataset", str(to)])
     assert reset.exit_code == 0, reset.output
     assert not list(to.rglob("*.parquet"))
     assert "rows=7200 " in CliRunner().invoke(main, sync).output
+
+
+def test_compact_then_rewind_and_resume(fake_archiver, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    to = tmp_path / "out"
+    sync = ["sync", "archive", fake_archiver.url, "--channels", "root:ai1", "--start", "0"]
+    sync += ["--to", str(to), "--page-size", "1000"]
+    assert CliRunner().invoke(main, sync).exit_code == 0
+    whole = _dataset(to).sort_by("time")
+    merged = CliRunner().invoke(main, ["compact", str(to), "--target-size", "100000000"])
+    assert merged.exit_code == 0, merged.output
+    assert "compact: 1 partitions: 8 files merged into 1," in merged.output
+    folder = to / "channel=root%3Aai1"
+    assert [p.name for p in folder.iterdir()] == ["part-000000000-000000007.parquet"]
+    # Through pandas: NaN equals NaN there (the archive sends NaN limits).
+    pd.testing.assert_frame_equal(_dataset(to).sort_by("time").to_pandas(), whole.to_pandas())
+    assert "rows=0 " in CliRunner().invoke(main, sync).output  # the numbering goes on
+    ckpt = ["--checkpoint", str(tmp_path / "out.checkpoint.sqlite")]
+    back = ["state", "rewind", *ckpt, "--partition", "root:ai1", "--dataset", str(to)]
+    rewound = CliRunner().invoke(main, [*back, "--pages", "3"])
+    assert "keeps pages=0" in rewound.output  # a merged file goes whole
+    assert "rows=7200 " in CliRunner().invoke(main, sync).output
+    assert _dataset(to).sort_by("time")["time"].equals(whole["time"])
+    bad = CliRunner().invoke(main, ["compact", str(tmp_path / "none")])
+    assert bad.exit_code != 0
+    assert "no dataset at" in bad.output

@@ -2,7 +2,8 @@
 
 ``arrowtap sync <source>`` and ``arrowtap read <source>`` exist for every source
 (``arrowtap sources`` lists them) and take the arguments of the source's Python
-functions; ``arrowtap state`` shows, resets and rewinds what syncs committed.
+functions; ``arrowtap state`` shows, resets and rewinds what syncs committed; ``arrowtap compact``
+merges a dataset's small page files.
 """
 
 from __future__ import annotations
@@ -82,14 +83,65 @@ def channels(url: str, pattern: str, regexp: bool) -> None:
     default="arrowtap-demo",
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where the demo writes.",
+    help="Where the demo writes (a previous demo's output there is replaced).",
 )
-@click.option("--wait", default=3.0, show_default=True, help="Seconds between the two syncs.")
+@click.option(
+    "--wait",
+    default=3.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds between the two syncs of the live archive.",
+)
 def demo(to: Path, wait: float) -> None:
-    """Sync a live (fake) archive twice, incrementally, and plot a few channels."""
+    """Sync a fake live archive and a fake Kinetica table into Delta tables; plot the samples.
+
+    The archive is synced twice (the second sync copies only the new samples), the
+    Kinetica table is merged on its primary key before and after an upsert, and
+    each step prints what it did, where the data is and how to read it.
+    Ctrl-C or SIGTERM stop it (exit 130 or 143), the fakes with it.
+    """
+    import signal
+
     from arrowtap.cli.demo import run_demo
+    from arrowtap.cli.running import stoppable
+    from arrowtap.errors import Interrupted
 
     try:
-        run_demo(to, wait)
+        with stoppable():
+            run_demo(to, wait)
+    except (Interrupted, KeyboardInterrupt) as exc:
+        signum = exc.signal if isinstance(exc, Interrupted) else signal.SIGINT
+        name = signal.Signals(signum).name
+        click.echo(f"\n{name}: the demo stopped, and the fakes with it", err=True)
+        raise SystemExit(128 + signum) from None
     except ArrowtapError as exc:
         raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+
+
+@main.command()
+@click.argument("directory")
+@click.option(
+    "--target-size",
+    type=click.IntRange(min=1),
+    default=128 * 2**20,
+    show_default=True,
+    help="The size, in bytes, merged files aim at.",
+)
+@click.option(
+    "--checkpoint",
+    default=None,
+    help="The sync's checkpoint, which says what is committed "
+    "(default: DIRECTORY.checkpoint.sqlite, beside the dataset).",
+)
+def compact(directory: str, target_size: int, checkpoint: str | None) -> None:
+    """Merge each partition's small committed page files in DIRECTORY (or delta:PATH).
+
+    Safe while a sync of the same dataset runs; rows are unchanged.
+    """
+    from arrowtap.io.compact import compact as merge
+
+    try:
+        summary = merge(directory, target_size=target_size, checkpoint=checkpoint)
+    except ArrowtapError as exc:
+        raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+    click.echo(f"compact: {summary}")
