@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/kinetica_read.py
 	$(BIN)/python benchmarks/kinetica_write.py
 	$(BIN)/python benchmarks/kinetica_monitor.py
+	$(BIN)/python benchmarks/sink.py --samples 1000000
 
 clean:
 	rm -rf $(VENV) build site arrowtap-demo servers/harperdb/node_modules src/arrowtap/connectors/pvarchiver/wire/*.so src/arrowtap/connectors/kinetica/wire/*.so
