@@ -8,8 +8,10 @@ equals a one-shot read, and nothing but the table is written.
 from __future__ import annotations
 
 import random
+import subprocess
 import time
 from pathlib import Path
+from subprocess import PIPE
 from typing import Any
 
 import pyarrow as pa
@@ -108,3 +110,24 @@ def test_a_sync_through_faults_is_identical(fake_archiver: Any, tmp_path: Path) 
     assert fake_archiver.stats.faults_total >= 5
     assert summary.rows == truth.num_rows
     assert same_rows(table_of(table), truth)
+
+
+def test_ten_syncs_at_once_into_one_table_lose_and_double_nothing(
+    fake_archiver: Any, tmp_path: Path
+) -> None:
+    # A Delta sync takes no lease: its fence is each partition's application transaction.
+    # Every process either syncs or stops with the typed error of a lost commit.
+    url = fake_archiver.url
+    names = arrowtap.find_archive_channels(url, "*")[:6]
+    table = tmp_path / "table"
+    args = command(url, names, f"delta:{table}")  # type: ignore[arg-type]
+    for _ in range(3):
+        runs = [subprocess.Popen(args, stdout=PIPE, stderr=PIPE, text=True) for _ in range(10)]
+        for run in runs:
+            _, err = run.communicate(timeout=300)
+            assert run.returncode == 0 or "CheckpointNotActiveError" in err, err[-2000:]
+    assert subprocess.run(args, capture_output=True, timeout=300).returncode == 0
+    written = table_of(table)
+    keys = zip(written["channel"].to_pylist(), written["time_ns"].to_pylist(), strict=True)
+    assert written.num_rows == len(set(keys)), "a sample twice"
+    assert same_rows(written, truth_of(url, names))
