@@ -42,7 +42,7 @@ import pytest
 from arrowtap.catalog import source
 from arrowtap.checkpoint import Checkpoint
 from arrowtap.io.crashpoints import CRASHPOINTS
-from arrowtap.io.delta_types import delta_schema, to_delta
+from arrowtap.io.delta_types import table_to_delta
 from arrowtap.io.frames import to_pandas
 from arrowtap.io.reading import Increment
 from arrowtap.io.registry import SourceInfo
@@ -277,7 +277,7 @@ class SourceSuite:
         self.sync(case, to)
 
         written = read_delta_table(tmp_path / "table")
-        truth = as_delta(self.truth(case))
+        truth = table_to_delta(self.truth(case))
         if not self.info.snapshot:
             assert written.num_rows == truth.num_rows
             assert same_rows(written, truth, case.keys)
@@ -439,12 +439,6 @@ _ROOT = b"arrowtap.test.dataset"
 def to_dir(written: pa.Table, key: str) -> Path:
     """The directory of partition ``key`` in the dataset ``written`` was read from."""
     return open_dataset(Path((written.schema.metadata or {})[_ROOT].decode())).folder(key)
-
-
-def as_delta(table: pa.Table) -> pa.Table:
-    """``table`` as a Delta table keeps it (:mod:`arrowtap.io.delta_types`)."""
-    schema = delta_schema(table.schema)
-    return pa.Table.from_batches([to_delta(b, schema) for b in table.to_batches()], schema)
 
 
 def _run(code: str, crash: str) -> int:

@@ -17,7 +17,7 @@ import pytest
 
 import arrowtap
 import arrowtap.dask
-from arrowtap.io.delta_types import delta_schema, to_delta
+from arrowtap.io.delta_types import table_to_delta
 from arrowtap.testing.delta import read_delta_table
 from arrowtap.testing.pvarchiver import FakeArchiver
 from arrowtap.testing.pvarchiver.channels import DEFAULT_END_NS, default_channels
@@ -55,8 +55,7 @@ def test_a_worker_killed_mid_graph_gives_the_one_shot_table(
     assert marker.exists(), "no worker was killed"
     assert again.rows == 0
     truth = arrowtap.scan_archive_samples(fake.url, CHANNELS, 0, END).read_all()
-    schema = delta_schema(truth.schema)
-    expected = pa.Table.from_batches([to_delta(b, schema) for b in truth.to_batches()], schema)
+    expected = table_to_delta(truth)
     written = read_delta_table(path)
     assert not list(tmp_path.rglob("*.sqlite")), "no checkpoint store"
     pd.testing.assert_frame_equal(_sorted(written), _sorted(expected), check_dtype=False)

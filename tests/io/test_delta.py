@@ -20,7 +20,7 @@ from arrowtap.connectors.pvarchiver.samples import checkpoint_name
 from arrowtap.errors import CheckpointNotActiveError, InvalidArgumentError, SinkError
 from arrowtap.io.contract import Partition, Plan
 from arrowtap.io.delta import OFFSETS_KEY, DeltaDestination, DeltaSink
-from arrowtap.io.delta_types import delta_schema, to_delta
+from arrowtap.io.delta_types import table_to_delta
 from arrowtap.io.offsets import PartitionState
 from arrowtap.io.sync import sync
 from arrowtap.testing.delta import read_delta_table
@@ -30,12 +30,6 @@ from .listsource import ListSource
 
 KEYS = ["channel", "time"]
 PARTS = [Partition("a"), Partition("b/c"), Partition("d")]
-
-
-def as_delta(table: pa.Table) -> pa.Table:
-    """``table`` as a Delta table keeps it (see arrowtap.io.delta_types)."""
-    schema = delta_schema(table.schema)
-    return pa.Table.from_batches([to_delta(b, schema) for b in table.to_batches()], schema)
 
 
 def rows(data: pa.Table | pd.DataFrame, keys: list[str]) -> list[str]:
@@ -61,7 +55,7 @@ def rows(data: pa.Table | pd.DataFrame, keys: list[str]) -> list[str]:
 @pytest.fixture
 def truth(fake_archiver: FakeArchiver) -> pa.Table:
     table: pa.Table = arrowtap.scan_archive_samples(fake_archiver.url, "*", 0).read_all()
-    return as_delta(table)
+    return table_to_delta(table)
 
 
 def test_a_sync_commits_once_and_a_rerun_adds_nothing(

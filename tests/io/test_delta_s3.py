@@ -19,12 +19,13 @@ import arrowtap
 from arrowtap.errors import CheckpointNotActiveError
 from arrowtap.io.contract import Partition, Plan
 from arrowtap.io.delta import DeltaDestination, DeltaSink
+from arrowtap.io.delta_types import table_to_delta
 from arrowtap.io.offsets import PartitionState
 from arrowtap.testing.delta import read_delta_table
 from arrowtap.testing.pvarchiver import FakeArchiver
 
 from .listsource import ListSource
-from .test_delta import KEYS, as_delta, rows
+from .test_delta import KEYS, rows
 
 SECRET = "s3cr3t-key-never-shown"
 
@@ -61,7 +62,7 @@ def test_a_sync_into_s3_equals_a_one_shot_read_and_resumes(
     sink = DeltaSink("s3://lake/samples", storage_options=s3)
     first = arrowtap.sync_archive_samples(fake_archiver.url, "*", 0, to=sink)
     second = arrowtap.sync_archive_samples(fake_archiver.url, "*", 0, to=sink)
-    truth = as_delta(arrowtap.scan_archive_samples(fake_archiver.url, "*", 0).read_all())
+    truth = table_to_delta(arrowtap.scan_archive_samples(fake_archiver.url, "*", 0).read_all())
     assert (first.rows, second.rows) == (truth.num_rows, 0)
     written = read_delta_table(sink.path, s3)
     assert rows(written, KEYS) == rows(truth, KEYS)

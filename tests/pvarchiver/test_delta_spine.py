@@ -19,7 +19,7 @@ import pytest
 
 import arrowtap
 from arrowtap.io.crashpoints import CRASHPOINTS
-from arrowtap.io.delta_types import delta_schema, to_delta
+from arrowtap.io.delta_types import delta_schema, table_to_delta
 from arrowtap.testing.delta import read_delta_table
 from arrowtap.testing.pvarchiver import Faults
 
@@ -28,11 +28,6 @@ from .test_crash import command
 from .test_faults import FAST, KINDS
 
 pytestmark = pytest.mark.slow
-
-
-def as_delta(table: pa.Table) -> pa.Table:
-    schema = delta_schema(table.schema)
-    return pa.Table.from_batches([to_delta(b, schema) for b in table.to_batches()], schema)
 
 
 def table_of(path: Path) -> pa.Table:
@@ -44,7 +39,7 @@ def table_of(path: Path) -> pa.Table:
 
 
 def truth_of(url: str, names: list[str]) -> pa.Table:
-    truth = as_delta(arrowtap.scan_archive_samples(url, names, 0, END).read_all())
+    truth = table_to_delta(arrowtap.scan_archive_samples(url, names, 0, END).read_all())
     truth = truth.cast(pa.schema([f.with_nullable(True) for f in truth.schema]))
     return truth.sort_by([("channel", "ascending"), ("time_ns", "ascending")]).combine_chunks()
 

@@ -46,6 +46,7 @@ from arrowtap.io.delta_log import (
 )
 from arrowtap.io.delta_types import NS_SUFFIX, delta_schema, to_delta
 from arrowtap.io.offsets import PartitionState
+from arrowtap.io.sink import partition_column_of
 
 __all__ = [
     "DELTA_PREFIX",
@@ -160,7 +161,7 @@ class DeltaDestination:
 
         self.source_schema = output_schema(self.plan)
         self.schema = delta_schema(self.source_schema)
-        self.partition_by = self.sink.partition_by or _natural_column(self.plan)
+        self.partition_by = self.sink.partition_by or partition_column_of(self.plan)
         if self.partition_by is not None and self.partition_by not in self.schema.names:
             raise SinkError(f"{self.sink.path}: no column {self.partition_by!r} to partition by")
         self.key = self._merge_key() if self.sink.mode == "merge" else None
@@ -292,9 +293,3 @@ class DeltaDestination:
                     f"{self.sink.path}: partition {key!r} has {seen} pages committed by another"
                     " writer since this sync began"
                 )
-
-
-def _natural_column(plan: Plan) -> str | None:
-    """The column a source's partitions are cut by, if it is a column (``channel``)."""
-    column = getattr(plan.source, "partition_column", None)
-    return column if isinstance(column, str) and column in plan.schema.names else None

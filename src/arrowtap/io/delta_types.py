@@ -30,7 +30,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["NS_SUFFIX", "delta_schema", "to_delta"]
+__all__ = ["NS_SUFFIX", "delta_schema", "table_to_delta", "to_delta"]
 
 NS_SUFFIX = "_ns"
 """Suffix of the ``int64`` column that keeps a nanosecond timestamp's exact value."""
@@ -143,3 +143,16 @@ def to_delta(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
         if pa.types.is_timestamp(field.type) and field.type.unit == "ns":
             columns.append(column.cast(pa.int64()))
     return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+
+def table_to_delta(table: pa.Table) -> pa.Table:
+    """``table`` as a Delta table keeps it: every batch through :func:`to_delta`.
+
+    Examples
+    --------
+    >>> table = pa.table({"n": pa.array([1], pa.uint8())})
+    >>> table_to_delta(table).schema.field("n").type
+    DataType(int16)
+    """
+    schema = delta_schema(table.schema)
+    return pa.Table.from_batches([to_delta(b, schema) for b in table.to_batches()], schema)
