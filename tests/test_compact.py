@@ -54,8 +54,10 @@ def _names(folder: Path) -> list[str]:
 
 def test_compaction_keeps_the_rows_and_the_numbering(archive: FakeArchiver, tmp_path: Path) -> None:
     to = tmp_path / "out"
-    first = arrowtap.sync_archive_samples(archive.url, CHANNELS, START, to=to, page_size=40)
-    truth = arrowtap.scan_archive_samples(archive.url, CHANNELS, START).read_all()
+    first = arrowtap.sync_archive_samples(
+        archive.url, CHANNELS, START, to=to, page_size=40, unit="ns"
+    )
+    truth = arrowtap.scan_archive_samples(archive.url, CHANNELS, START, unit="ns").read_all()
     dataset = open_dataset(to)
     pages = {key: dataset.files(key) for key in CHANNELS}
     size = max(p.path.stat().st_size for files in pages.values() for p in files)
@@ -68,7 +70,7 @@ def test_compaction_keeps_the_rows_and_the_numbering(archive: FakeArchiver, tmp_
         assert 1 < len(files) < len(pages[key])
         assert [(f.first, f.last) for f in files][-1][1] == pages[key][-1].last
         assert all(f.path.stat().st_size <= 4 * size for f in files)
-    assert arrowtap.sync_archive_samples(archive.url, CHANNELS, START, to=to).rows == 0
+    assert arrowtap.sync_archive_samples(archive.url, CHANNELS, START, to=to, unit="ns").rows == 0
     files = sum(len(dataset.files(k)) for k in CHANNELS)
     assert arrowtap.compact(to).merged == files
     assert all(len(dataset.files(key)) == 1 for key in CHANNELS)
@@ -101,8 +103,8 @@ def test_a_compaction_killed_after_its_rename_is_repaired(
     archive: FakeArchiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     to = tmp_path / "out"
-    arrowtap.sync_archive_samples(archive.url, CHANNELS, START, to=to, page_size=40)
-    truth = arrowtap.scan_archive_samples(archive.url, CHANNELS, START).read_all()
+    arrowtap.sync_archive_samples(archive.url, CHANNELS, START, to=to, page_size=40, unit="ns")
+    truth = arrowtap.scan_archive_samples(archive.url, CHANNELS, START, unit="ns").read_all()
 
     def killed(path: Path) -> None:
         raise KeyboardInterrupt  # stands for a SIGKILL between the rename and the unlinks
@@ -112,7 +114,9 @@ def test_a_compaction_killed_after_its_rename_is_repaired(
         arrowtap.compact(to)
     monkeypatch.undo()
     assert _read(to).num_rows > truth.num_rows  # the merged rows are there twice, for now
-    arrowtap.sync_archive_samples(archive.url, CHANNELS, START, to=to)  # its begin repairs
+    arrowtap.sync_archive_samples(
+        archive.url, CHANNELS, START, to=to, unit="ns"
+    )  # its begin repairs
     assert same_rows(_read(to), truth, KEYS)
     monkeypatch.setattr(compaction, "_unlink", killed)
     with pytest.raises(KeyboardInterrupt):
@@ -141,7 +145,7 @@ def test_a_compaction_beside_a_running_sync_loses_and_doubles_nothing(
         try:
             arrowtap.sync_archive_samples(
                 archive.url, CHANNELS, START, to=to, page_size=40, max_concurrency=3,
-                on_page=on_page,
+                on_page=on_page, unit="ns",
             )  # fmt: skip
         except BaseException as exc:
             errors.append(exc)
@@ -159,9 +163,9 @@ def test_a_compaction_beside_a_running_sync_loses_and_doubles_nothing(
         sync.join()
     assert errors == []
     assert merged >= 5
-    truth = arrowtap.scan_archive_samples(archive.url, CHANNELS, START).read_all()
+    truth = arrowtap.scan_archive_samples(archive.url, CHANNELS, START, unit="ns").read_all()
     assert same_rows(_read(to), truth, KEYS)
-    assert arrowtap.sync_archive_samples(archive.url, CHANNELS, START, to=to).rows == 0
+    assert arrowtap.sync_archive_samples(archive.url, CHANNELS, START, to=to, unit="ns").rows == 0
     arrowtap.compact(to)
     assert same_rows(_read(to), truth, KEYS)
 
@@ -185,8 +189,8 @@ def test_a_delta_table_is_compacted_by_the_delta_destination(tmp_path: Path) -> 
         pytest.skip("arrowtap.io.delta.compact_delta is not there yet")
     with FakeArchiver() as fake:
         to = f"delta:{tmp_path / 'table'}"
-        arrowtap.sync_archive_samples(fake.url, ["root:ai1"], START, to=to, page_size=40)
-        truth = arrowtap.scan_archive_samples(fake.url, ["root:ai1"], START).read_all()
+        arrowtap.sync_archive_samples(fake.url, ["root:ai1"], START, to=to, page_size=40, unit="ns")
+        truth = arrowtap.scan_archive_samples(fake.url, ["root:ai1"], START, unit="ns").read_all()
     summary = arrowtap.compact(to, target_size=2**20)
     assert summary.merged > 1
 

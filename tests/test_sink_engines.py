@@ -108,11 +108,11 @@ def test_archive_samples_read_back_as_a_one_shot_read(
 ) -> None:
     start = DEFAULT_END_NS - 600 * 10**9
     to = tmp_path / "samples"
-    arrowtap.sync_archive_samples(archive.url, NAMES, start, to=to, page_size=50)
+    arrowtap.sync_archive_samples(archive.url, NAMES, start, to=to, page_size=50, unit="ns")
     assert not (to / "_checkpoint.sqlite").exists()
     assert (tmp_path / "samples.checkpoint.sqlite").is_file()
     assert all(p.name.startswith("channel=") for p in to.iterdir())
-    truth = arrowtap.scan_archive_samples(archive.url, NAMES, start).read_all()
+    truth = arrowtap.scan_archive_samples(archive.url, NAMES, start, unit="ns").read_all()
     table = as_read(READERS[reader](to), truth)
     assert table.num_rows == truth.num_rows
     assert same_rows(table, expected(reader, truth), ["channel", "time"])
@@ -127,7 +127,9 @@ def test_a_dataset_of_numeric_channel_names_keeps_them_strings_or_fails_loudly(
     specs = [dataclasses.replace(double, name=name) for name in ("123", "4567")]
     to = tmp_path / "samples"
     with FakeArchiver(specs) as fake:
-        arrowtap.sync_archive_samples(fake.url, ["123", "4567"], DEFAULT_END_NS - 60 * 10**9, to=to)
+        arrowtap.sync_archive_samples(
+            fake.url, ["123", "4567"], DEFAULT_END_NS - 60 * 10**9, to=to, unit="ns"
+        )
     if reader in ("pyarrow", "dask"):
         # They type the directory values as int32, which the files' string column refuses.
         with pytest.raises(pa.ArrowTypeError, match="channel"):

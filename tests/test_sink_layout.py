@@ -136,13 +136,15 @@ def test_a_dataset_of_the_earlier_layout_moves_on_when_synced(tmp_path: Path) ->
     start, end = DEFAULT_END_NS - 300 * 10**9, DEFAULT_END_NS - 100 * 10**9
     to = tmp_path / "out"
     with FakeArchiver() as fake:
-        arrowtap.sync_archive_samples(fake.url, channels, start, end, to=to, page_size=40)
+        arrowtap.sync_archive_samples(
+            fake.url, channels, start, end, to=to, page_size=40, unit="ns"
+        )
         # As the previous release left it: plain directories and the checkpoint inside.
         for name in channels:
             os.rename(open_dataset(to).folder(name), to / legacy_dirname(name))
         os.rename(tmp_path / "out.checkpoint.sqlite", to / LEGACY_NAME)
-        assert arrowtap.sync_archive_samples(fake.url, channels, start, to=to).rows > 0
-        truth = arrowtap.scan_archive_samples(fake.url, channels, start).read_all()
+        assert arrowtap.sync_archive_samples(fake.url, channels, start, to=to, unit="ns").rows > 0
+        truth = arrowtap.scan_archive_samples(fake.url, channels, start, unit="ns").read_all()
     assert sorted(p.name for p in to.iterdir()) == ["channel=beam%20energy", "channel=root%3Aai1"]
     assert same_rows(ds.dataset(to, partitioning="hive").to_table(), truth, ["channel", "time"])
 

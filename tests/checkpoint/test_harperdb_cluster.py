@@ -156,7 +156,7 @@ def test_sync_runner_resumes_from_offsets_kept_in_harperdb(
 ) -> None:
     one, two = harperdb_cluster.nodes
     channels = arrowtap.find_archive_channels(fake_archiver.url, "*")
-    truth = arrowtap.scan_archive_samples(fake_archiver.url, channels, 0, END).read_all()
+    truth = arrowtap.scan_archive_samples(fake_archiver.url, channels, 0, END, unit="ns").read_all()
 
     def run(node: HarperDBServer, end: int) -> SyncSummary:
         with (
@@ -183,8 +183,12 @@ def test_sync_archive_samples_with_a_harperdb_checkpoint(
     one, two = harperdb_cluster.nodes
     url = fake_archiver.url
     with open_checkpoint(node_url(one), name) as ckpt:
-        first = arrowtap.sync_archive_samples(url, "*", 0, END, to=tmp_path, checkpoint=ckpt)
+        first = arrowtap.sync_archive_samples(
+            url, "*", 0, END, to=tmp_path, checkpoint=ckpt, unit="ns"
+        )
     with open_checkpoint(node_url(two), name) as ckpt:
-        second = arrowtap.sync_archive_samples(url, "*", 0, END, to=tmp_path, checkpoint=ckpt)
+        second = arrowtap.sync_archive_samples(
+            url, "*", 0, END, to=tmp_path, checkpoint=ckpt, unit="ns"
+        )
     assert first.rows > 0
     assert second.rows == 0

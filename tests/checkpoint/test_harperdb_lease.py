@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 
 from arrowtap.checkpoint import Checkpoint, Lease, open_checkpoint
 from arrowtap.checkpoint._harperdb import checkpoint_id
+from arrowtap.checkpoint._harperdb_lease import MARGIN
 from arrowtap.checkpoint._lease_rules import HOST
 from arrowtap.checkpoint.lease import holder
 from arrowtap.errors import CheckpointNotActiveError, DestinationHeldError
@@ -183,3 +185,41 @@ def test_a_holder_through_node1_is_seen_through_node2(harperdb_cluster: HarperDB
         assert taken.fence is not None
         assert lease.fence is None
         offsets.commit(second, state(3))
+
+
+def test_a_fenced_commit_needs_time_left_on_its_lease(
+    opener: Callable[[], Checkpoint], clock: list[float]
+) -> None:
+    # No compare-and-set on HarperDB: a commit relies on landing before its lease can end.
+    store = opener()
+    Lease(store, renew=False).acquire()  # until T0 + 30
+    offsets.commit(store, state(1))
+    clock[0] += 30 - MARGIN / 2  # its renewal fell behind: too little time left
+    with pytest.raises(CheckpointNotActiveError, match=r"ends in 1\.0 s, too soon"):
+        offsets.commit(store, state(2))
+    assert offsets.load(store, "a").offset == 1  # nothing written
+
+
+def test_a_commit_that_outlived_its_lease_stops_its_writer(
+    opener: Callable[[], Checkpoint], clock: list[float]
+) -> None:
+    old_store, new_store = opener(), opener()
+    Lease(old_store, renew=False).acquire()  # until T0 + 30
+    clock[0] += 30 - (MARGIN + 0.5)  # MARGIN + 0.5 s left: the commit may start
+    write = old_store._write  # type: ignore[attr-defined]
+
+    def slow_write(operation: str, **fields: Any) -> Any:
+        # The upsert is slow to land; meanwhile the lease ends and another writer takes over.
+        clock[0] += MARGIN + 1
+        Lease(new_store, renew=False).acquire()
+        time.sleep(MARGIN + 0.6)  # longer, in real time, than the lease had left
+        return write(operation, **fields)
+
+    old_store._write = slow_write  # type: ignore[attr-defined]
+    with pytest.raises(CheckpointNotActiveError, match="may have landed after the takeover"):
+        offsets.commit(old_store, state(7))
+    old_store._write = write  # type: ignore[attr-defined]
+    with pytest.raises(CheckpointNotActiveError, match="lost its lease"):
+        offsets.commit(old_store, state(8))  # and nothing more
+    offsets.commit(new_store, state(9))
+    assert offsets.load(old_store, "a").offset == 9

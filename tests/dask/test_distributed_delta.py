@@ -17,6 +17,8 @@ import pytest
 
 import arrowtap
 import arrowtap.dask
+from arrowtap.checkpoint import open_checkpoint
+from arrowtap.connectors.pvarchiver.samples import checkpoint_name
 from arrowtap.io.delta_types import table_to_delta
 from arrowtap.testing.delta import read_delta_table
 from arrowtap.testing.pvarchiver import FakeArchiver
@@ -50,12 +52,15 @@ def test_a_worker_killed_mid_graph_gives_the_one_shot_table(
     env = {"ARROWTAP_CRASHPOINT": f"after_write:3:{marker}"}
     options = dict(to=f"delta:{path}", npartitions=3, page_size=400)
     with local_cluster(env) as cluster, distributed.Client(cluster):
-        arrowtap.dask.sync_archive_samples(fake.url, CHANNELS, 0, END, **options)
-        again = arrowtap.dask.sync_archive_samples(fake.url, CHANNELS, 0, END, **options)
+        arrowtap.dask.sync_archive_samples(fake.url, CHANNELS, 0, END, **options, unit="ns")
+        again = arrowtap.dask.sync_archive_samples(fake.url, CHANNELS, 0, END, **options, unit="ns")
     assert marker.exists(), "no worker was killed"
     assert again.rows == 0
-    truth = arrowtap.scan_archive_samples(fake.url, CHANNELS, 0, END).read_all()
+    truth = arrowtap.scan_archive_samples(fake.url, CHANNELS, 0, END, unit="ns").read_all()
     expected = table_to_delta(truth)
     written = read_delta_table(path)
-    assert not list(tmp_path.rglob("*.sqlite")), "no checkpoint store"
+    # No checkpoint store: beside the table only the lease the client held, with no section.
+    assert [p.name for p in tmp_path.rglob("*.sqlite")] == ["table.checkpoint.sqlite"]
+    with open_checkpoint(tmp_path / "table.checkpoint.sqlite", checkpoint_name(fake.url)) as store:
+        assert store.keys() == []
     pd.testing.assert_frame_equal(_sorted(written), _sorted(expected), check_dtype=False)

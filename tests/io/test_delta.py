@@ -167,13 +167,6 @@ def test_concurrent_commits_of_other_partitions_all_land(tmp_path: Path) -> None
     assert read_delta_table(sink.path).num_rows == 5 * len(PARTS)
 
 
-def test_a_checkpoint_with_a_delta_table_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(InvalidArgumentError, match="keeps its offsets in the table"):
-        arrowtap.sync_archive_samples(
-            "http://a:9812", "*", 0, to=f"delta:{tmp_path}", checkpoint=tmp_path / "c.sqlite"
-        )
-
-
 def test_sink_arguments_are_checked() -> None:
     with pytest.raises(InvalidArgumentError, match="mode"):
         DeltaSink("t", mode="upsert")

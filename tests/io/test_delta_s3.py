@@ -1,22 +1,24 @@
 """A Delta table in object storage: a local S3 endpoint (moto's server on 127.0.0.1).
 
-Commits there are guarded by S3's conditional writes (``conditional_put=etag``:
-a commit file is written only if absent), so two writers never both commit a
-version, and the application transactions keep two syncs of one partition apart.
+A sync holds the lease of the ``checkpoint`` it is given (required: object
+storage has no directory beside the table), so a second sync fails at once.
+Below the lease, commits are guarded by S3's conditional writes
+(``conditional_put=etag``: a commit file is written only if absent), so two
+writers never both commit a version, and the application transactions keep two
+writers of one partition apart.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
+from pathlib import Path
 
-import boto3
 import pyarrow as pa
 import pytest
-from moto.server import ThreadedMotoServer
 
 import arrowtap
-from arrowtap.errors import CheckpointNotActiveError
+from arrowtap.checkpoint import Lease, open_checkpoint
+from arrowtap.connectors.pvarchiver.samples import checkpoint_name
+from arrowtap.errors import CheckpointNotActiveError, DestinationHeldError
 from arrowtap.io.contract import Partition, Plan
 from arrowtap.io.delta import DeltaDestination, DeltaSink
 from arrowtap.io.delta_types import table_to_delta
@@ -24,44 +26,22 @@ from arrowtap.io.offsets import PartitionState
 from arrowtap.testing.delta import read_delta_table
 from arrowtap.testing.pvarchiver import FakeArchiver
 
+from .conftest import SECRET
 from .listsource import ListSource
 from .test_delta import KEYS, rows
 
-SECRET = "s3cr3t-key-never-shown"
-
-
-@pytest.fixture
-def s3() -> Iterator[dict[str, str]]:
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        options = {
-            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
-            "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": SECRET,
-            "AWS_REGION": "us-east-1",
-            "AWS_ALLOW_HTTP": "true",
-            "conditional_put": "etag",
-        }
-        client = boto3.client(
-            "s3", endpoint_url=options["AWS_ENDPOINT_URL"], region_name="us-east-1",
-            aws_access_key_id="test", aws_secret_access_key=SECRET,
-        )  # fmt: skip
-        client.create_bucket(Bucket="lake")
-        client.close()
-        yield options
-    finally:
-        server.stop()
-
 
 def test_a_sync_into_s3_equals_a_one_shot_read_and_resumes(
-    fake_archiver: FakeArchiver, s3: dict[str, str]
+    fake_archiver: FakeArchiver, s3: dict[str, str], tmp_path: Path
 ) -> None:
     sink = DeltaSink("s3://lake/samples", storage_options=s3)
-    first = arrowtap.sync_archive_samples(fake_archiver.url, "*", 0, to=sink)
-    second = arrowtap.sync_archive_samples(fake_archiver.url, "*", 0, to=sink)
+    lease = tmp_path / "lease.sqlite"  # every writer's: a shared path or a HarperDB URL
+    first = arrowtap.sync_archive_samples(fake_archiver.url, "*", 0, to=sink, checkpoint=lease)
+    with open_checkpoint(lease, checkpoint_name(fake_archiver.url)) as store:
+        with Lease(store), pytest.raises(DestinationHeldError):
+            arrowtap.sync_archive_samples(fake_archiver.url, "*", 0, to=sink, checkpoint=lease)
+        assert store.keys() == []  # the offsets are in the table
+    second = arrowtap.sync_archive_samples(fake_archiver.url, "*", 0, to=sink, checkpoint=lease)
     truth = table_to_delta(arrowtap.scan_archive_samples(fake_archiver.url, "*", 0).read_all())
     assert (first.rows, second.rows) == (truth.num_rows, 0)
     written = read_delta_table(sink.path, s3)

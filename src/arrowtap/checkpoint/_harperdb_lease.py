@@ -12,29 +12,47 @@ the claimant whose record stayed holds the lease, the others get
 takes longer than that to land after its read (a process paused between the two)
 can still win after an earlier claimant read its own record back: both then
 believe they hold the lease, but the fencing check of every commit compares the
-stored writer, so only the one whose record stayed commits. A fenced
-write reads the record, checks its writer and token, then writes the sections: a
-takeover landing between the two requests is not seen (a window of one request).
+stored writer, so only the one whose record stayed commits.
+
+A fenced write (:func:`guarded`) cannot be one conditional operation: HarperDB's
+operations API has no compare-and-set and no transaction across tables (an
+``upsert`` is atomic over its own records only; ``insert`` skips an existing id
+but concurrent inserts of one id can all succeed). So the write leans on the
+lease's time instead: it reads the lease record and checks its writer and token
+(as before), and also that the lease still has at least :data:`MARGIN` seconds
+left, then sends the ``upsert`` of the sections at once (every other request of
+the write goes before the check). Another writer takes the lease over only once
+it has expired by its own clock, so the sections land under this writer's lease
+unless the ``upsert`` takes longer than the time left (at least ``MARGIN``; about
+two thirds of the expiry while the renewal thread keeps up) plus the clocks'
+skew between the two hosts. A write that did take longer reads the record again
+and raises :class:`~arrowtap.errors.CheckpointNotActiveError` if the lease was
+lost meanwhile: that write may have landed after the takeover (it is not undone),
+and its writer stops there.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from arrowtap.checkpoint._harperdb import LEASES
 from arrowtap.checkpoint._lease_rules import Decide, LeaseRecord
-from arrowtap.errors import CheckpointError
+from arrowtap.errors import CheckpointError, CheckpointNotActiveError
 
 if TYPE_CHECKING:
     from arrowtap.checkpoint.harperdb import HarperDBCheckpoint
 
-__all__ = ["SETTLE", "apply", "from_row", "to_row"]
+__all__ = ["MARGIN", "SETTLE", "apply", "from_row", "guarded", "to_row"]
 
 SETTLE = 0.25
 """Seconds a claimant lets concurrent claims land before reading back which one stayed."""
+MARGIN = 2.0
+"""Seconds a fenced write needs left on its lease to start (see :func:`guarded`)."""
 
 _ATTEMPTS = 5  # reads of the record before a write that follows its read closely enough
+_T = TypeVar("_T")
 
 
 def to_row(checkpoint_id: str, record: LeaseRecord) -> dict[str, Any]:
@@ -110,3 +128,34 @@ def apply(ckpt: HarperDBCheckpoint, decide: Decide) -> LeaseRecord | None:
         return new
     time.sleep(max(SETTLE, 2 * (time.monotonic() - started)))
     return _read(ckpt)
+
+
+def guarded(ckpt: HarperDBCheckpoint, guard: Decide | None, write: Callable[[], _T]) -> _T:
+    """Apply ``guard`` to the lease, then ``write`` at once; under a lease, bounded by its time.
+
+    A write under this handle's fence starts only with :data:`MARGIN` seconds or
+    more left on the lease; one that took longer than the time left checks the
+    lease again afterwards and raises if it was lost (the module's notes say why).
+    """
+    started = time.monotonic()
+    record = apply(ckpt, guard) if guard is not None else None
+    fence = ckpt._lease_fence
+    if fence is None or record is None or not record.holds(fence):
+        return write()  # no lease of its own: an unfenced write, or a lease of no length
+    left = record.expires - ckpt._clock()
+    if left < MARGIN:
+        raise CheckpointNotActiveError(
+            f"{ckpt._what}: this writer's lease (fencing token {fence.token}) ends in"
+            f" {max(left, 0.0):.1f} s, too soon to commit under it (its renewal is behind);"
+            " nothing was written"
+        )
+    result = write()
+    if time.monotonic() - started >= left:
+        after = _read(ckpt)
+        if after is None or not after.holds(fence):
+            raise CheckpointNotActiveError(
+                f"{ckpt._what}: this writer's lease (fencing token {fence.token}) ended while"
+                " its commit was on the way, and another writer took it over: that commit may"
+                " have landed after the takeover. Nothing more is committed by this writer"
+            )
+    return result

@@ -312,8 +312,6 @@ class HarperDBCheckpoint(Checkpoint):
 
     def _put(self, sections: dict[str, bytes], guard: Decide | None) -> None:
         self._fence()
-        if guard is not None:
-            leases.apply(self, guard)
         ids = {key: section_id(self._id, key) for key in sections}
         present = self._rows(
             "search_by_id", table=SECTIONS, ids=list(ids.values()), get_attributes=["id"]
@@ -325,7 +323,8 @@ class HarperDBCheckpoint(Checkpoint):
             {"id": ids[key], "checkpoint": self._id, "key": key, "value": encode_value(value)}
             for key, value in sections.items()
         ]
-        self._write("upsert", table=SECTIONS, records=records)
+        # The lease checked last, the upsert sent right after it (no compare-and-set here).
+        leases.guarded(self, guard, lambda: self._write("upsert", table=SECTIONS, records=records))
 
     def _fetch(self, keys: list[str]) -> dict[str, bytes]:
         wanted = set(keys)
@@ -342,9 +341,8 @@ class HarperDBCheckpoint(Checkpoint):
 
     def _remove(self, key: str, guard: Decide | None) -> None:
         self._fence()
-        if guard is not None:
-            leases.apply(self, guard)
-        self._write("delete", table=SECTIONS, ids=[section_id(self._id, key)])
+        ids = [section_id(self._id, key)]
+        leases.guarded(self, guard, lambda: self._write("delete", table=SECTIONS, ids=ids))
 
     def _lease_update(self, decide: Decide) -> LeaseRecord | None:
         return leases.apply(self, decide)

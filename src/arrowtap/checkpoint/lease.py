@@ -41,7 +41,16 @@ from arrowtap.errors import ArrowtapError, CheckpointNotActiveError, Destination
 if TYPE_CHECKING:
     from arrowtap.checkpoint.api import Checkpoint
 
-__all__ = ["DEFAULT_EXPIRY", "Fence", "Lease", "LeaseRecord", "adopted", "fence_of", "holder"]
+__all__ = [
+    "DEFAULT_EXPIRY",
+    "Fence",
+    "Lease",
+    "LeaseRecord",
+    "adopted",
+    "check_fence",
+    "fence_of",
+    "holder",
+]
 
 DEFAULT_EXPIRY = 30.0
 """Seconds a lease lasts unless renewed; its holder renews it every third of that."""
@@ -227,6 +236,37 @@ def fence_of(store: Checkpoint) -> Fence | None:
     1
     """
     return store._lease_fence
+
+
+def check_fence(store: Checkpoint) -> None:
+    """Raise unless the lease ``store`` holds (or adopted) is still this writer's.
+
+    For a destination that commits elsewhere than in the checkpoint (a Delta
+    table): called before each of its commits, it reads the lease record and
+    compares the writer and the fencing token.
+
+    Raises
+    ------
+    CheckpointNotActiveError
+        No lease is held through ``store``, or another writer has taken it over.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from arrowtap.checkpoint import open_checkpoint
+    >>> with open_checkpoint(tempfile.mkdtemp() + "/o.db", "job") as store:
+    ...     with Lease(store):
+    ...         check_fence(store)  # still ours: nothing happens
+    ...     try:
+    ...         check_fence(store)
+    ...     except CheckpointNotActiveError as exc:
+    ...         print("no lease")
+    no lease
+    """
+    fence = store._lease_fence
+    if fence is None:
+        raise CheckpointNotActiveError(f"{store._what}: no lease is held to commit under")
+    store._swap_lease(rules.fenced(store._what, fence))
 
 
 @contextlib.contextmanager

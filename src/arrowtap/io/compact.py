@@ -55,6 +55,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from arrowtap import _checks as checks
+from arrowtap._redact import redact
 from arrowtap.checkpoint import Checkpoint, CheckpointLike, open_checkpoint
 from arrowtap.errors import CheckpointError, InvalidArgumentError, SinkError
 from arrowtap.io.checkpoint_home import default_checkpoint, move_legacy_checkpoint
@@ -138,6 +139,12 @@ def compact(
     size = checks.positive_int("target_size", target_size, maximum=_MAX_TARGET)
     if isinstance(to, str) and to.startswith("delta:"):
         return _compact_delta(to.removeprefix("delta:"), size)
+    if isinstance(to, str) and "://" in to:
+        raise InvalidArgumentError(
+            f"to: {checks.shown(redact(to))}: compact() merges a local dataset's files;"
+            " a dataset in object storage is not compacted (keep large pages there, or"
+            " sync into a Delta table, which compacts anywhere)"
+        )
     root = Path(checks.path("to", to))
     check_checkpoint(checkpoint)
     if not root.is_dir():

@@ -16,6 +16,11 @@ A resumed sync reads its offsets from the table (:meth:`DeltaDestination.load`):
 no checkpoint store is needed. Files written by a commit that never happened are
 in no version of the table: readers never see them, ``vacuum`` removes them.
 
+One writer at a time: a sync holds the lease of a checkpoint beside the table (or
+the one given; :mod:`arrowtap.io.job`), and every commit calls the destination's
+``guard`` first, which checks the lease's fencing token; the ``txn`` versions stay
+as a second guard for a writer that passed its check and then lost the lease.
+
 ``mode="merge"`` keeps one row per key (the latest): each commit is a Delta
 ``MERGE`` on the key (a HarperDB or Kinetica primary key, ``(channel, time_ns)``
 for archive samples) instead of an append.
@@ -26,8 +31,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pyarrow as pa
@@ -146,6 +151,8 @@ class DeltaDestination:
 
     sink: DeltaSink
     plan: Plan
+    guard: Callable[[], None] | None = field(default=None, repr=False)
+    """Called before each commit; raises once this writer lost the destination's lease."""
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _table: Any = field(default=None, init=False, repr=False)
     _states: dict[str, PartitionState] = field(default_factory=dict, init=False, repr=False)
@@ -244,7 +251,7 @@ class DeltaDestination:
             table = self._open()
             self._fence(table, states)
             now = time.time_ns()
-            stamped = {k: PartitionState(s.offset, s.seq, now) for k, s in states.items()}
+            stamped = {k: replace(s, at=now) for k, s in states.items()}
             known = {**self._states, **stamped}
             offsets = json.dumps({k: s.to_json() for k, s in known.items()})
             properties = CommitProperties(
@@ -283,9 +290,13 @@ class DeltaDestination:
         return SinkError(f"delta sink: {what} {redact(self.sink.path)!r}: {text}")
 
     def _fence(self, table: Any, states: Mapping[str, PartitionState]) -> None:
-        # Every commit is made against the table this writer last saw; a txn of these
+        # First the lease (a sync's; the runner holds it from start to end): refused
+        # once another writer took it over. Then, as a second guard, the txns: every
+        # commit is made against the table this writer last saw; a txn of these
         # partitions committed since by someone else fails the commit (delta-rs), and
         # one committed before that is caught here.
+        if self.guard is not None:
+            self.guard()
         for key in states:
             seen = table.transaction_version(self.app_id(key)) or 0
             if seen != self._states.get(key, PartitionState()).seq:

@@ -10,6 +10,7 @@ Ctrl-C or SIGTERM, which stop the run between pages and raise
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 from arrowtap import _checks as checks
 from arrowtap._redact import redact
 from arrowtap.checkpoint import Checkpoint, CheckpointLike
+from arrowtap.checkpoint.lease import check_fence, fence_of
 from arrowtap.errors import Interrupted, InvalidArgumentError, InvalidTypeError, SinkError
 from arrowtap.io import offsets
 from arrowtap.io.checkpoint_home import default_checkpoint, move_legacy_checkpoint
@@ -26,6 +28,7 @@ from arrowtap.io.delta import DeltaDestination, DeltaSink, delta_sink_of
 from arrowtap.io.destination import CheckpointedSink, Destination
 from arrowtap.io.drift import check_contract
 from arrowtap.io.inputs import check_checkpoint
+from arrowtap.io.object_sink import check_url, dataset_sink, remote
 from arrowtap.io.sink import ParquetDatasetSink, partition_column_of
 from arrowtap.io.sync import SyncSummary, sync
 
@@ -39,8 +42,8 @@ __all__ = [
 ]
 
 SyncTarget = str | os.PathLike[str] | DeltaSink
-"""What ``to=`` of a sync takes: a Parquet dataset directory, or a Delta table
-(``"delta:PATH"`` or a :class:`~arrowtap.io.delta.DeltaSink`)."""
+"""What ``to=`` of a sync takes: a Parquet dataset directory or ``s3://bucket/prefix``,
+or a Delta table (``"delta:PATH"`` or a :class:`~arrowtap.io.delta.DeltaSink`)."""
 
 
 def checkpoint_location(
@@ -53,8 +56,10 @@ def checkpoint_location(
     its checkpoint inside (``<to>.checkpoint.sqlite``) has it moved there, once
     (:mod:`arrowtap.io.checkpoint_home`).
 
-    For a Delta table (whose offsets are in the table) it is where a source keeps
-    what else it records (a monitor's server-side objects, a Dask sync's ranges).
+    For a Delta table (whose offsets are in the table) it holds the sync's lease
+    (one writer at a time) and what else a source records (a monitor's server-side
+    objects, a Dask sync's ranges). A table in object storage has no directory
+    beside it: its checkpoint must be given.
 
     Examples
     --------
@@ -69,14 +74,20 @@ def checkpoint_location(
     if checkpoint is not None:
         return checkpoint
     if delta is not None and delta.remote:
-        raise InvalidArgumentError(
-            f"checkpoint: this source records more than offsets, and a Delta table in object"
-            f" storage ({redact(delta.path)}) has no directory beside it: pass checkpoint="
-            " (a path every writer sees, or a harperdb+http(s):// URL)"
-        )
+        raise _no_home(delta.path)
+    if remote(to):
+        raise _no_home(str(to))
     target = default_checkpoint(to)
     move_legacy_checkpoint(to, target)
     return target
+
+
+def _no_home(remote: str) -> InvalidArgumentError:
+    return InvalidArgumentError(
+        f"checkpoint: a destination in object storage ({redact(remote)}) has no directory"
+        " beside it for the sync's lease (one writer at a time): pass checkpoint= (a"
+        " harperdb+http(s):// URL, or a path every writer sees)"
+    )
 
 
 def prepare(to: SyncTarget) -> None:
@@ -93,7 +104,8 @@ def prepare(to: SyncTarget) -> None:
     delta = delta_sink_of(to)
     if delta is None:
         assert not isinstance(to, DeltaSink)
-        ParquetDatasetSink(to)
+        if not remote(to):  # object storage has no directories to make
+            ParquetDatasetSink(to)
         return
     if delta.remote:
         return  # object storage has no directories to make
@@ -142,22 +154,14 @@ def check_sync(
     """
     checks.optional(checks.seconds, "wait", wait)
     check_contract(schema_contract)
-    if delta_sink_of(to) is not None:  # a Delta table keeps its offsets in its own log
-        if checkpoint is not None:
-            raise InvalidArgumentError(
-                "checkpoint: a sync into a Delta table keeps its offsets in the table;"
-                f" pass no checkpoint, not {checks.shown(checkpoint)}"
-            )
-        checks.function("on_page", on_page, takes=2)
-        checks.positive_int("max_concurrency", max_concurrency, maximum=checks.MAX_CONCURRENCY)
-        return
-    checks.path("to", to)
-    if isinstance(to, str) and "://" in to:  # "s3://b/x" would become a local "s3:" directory
-        raise InvalidArgumentError(
-            f"to must be a local directory; {checks.shown(redact(to))} is a URL, which a sync"
-            " does not write to"
-        )
+    delta = delta_sink_of(to)
+    if delta is None and remote(to):
+        check_url(to)  # a Parquet dataset in object storage
+    elif delta is None:
+        checks.path("to", to)
     check_checkpoint(checkpoint)
+    if checkpoint is None and (remote(to) or (delta is not None and delta.remote)):
+        raise _no_home(delta.path if delta is not None else str(to))
     if workers and isinstance(checkpoint, Checkpoint):
         raise InvalidTypeError(
             "checkpoint of a Dask sync must be a location every worker opens (a path or a"
@@ -185,9 +189,10 @@ def sync_job(
     at a time); ``wait`` is how long to wait for another holder (``None``: fail at
     once with :class:`~arrowtap.errors.DestinationHeldError`).
 
-    ``to`` is a Parquet dataset directory (its offsets in ``checkpoint``), or a Delta
-    table (``"delta:PATH"`` or a :class:`~arrowtap.io.delta.DeltaSink`), which keeps
-    its offsets itself.
+    ``to`` is a Parquet dataset directory or ``s3://bucket/prefix`` (its offsets in
+    ``checkpoint``, which a dataset in object storage needs given), or a Delta table
+    (``"delta:PATH"`` or a :class:`~arrowtap.io.delta.DeltaSink`), which keeps its
+    offsets itself and its lease in ``checkpoint`` (by default beside a local table).
 
     Returns
     -------
@@ -235,11 +240,18 @@ def _destinations(
 ) -> Iterator[Callable[[Plan], Destination]]:
     """What each run of a job writes to: a Delta table, or the dataset and its checkpoint."""
     delta = delta_sink_of(to)
-    if delta is not None:
-        yield lambda run_plan: DeltaDestination(delta, run_plan)
+    if delta is not None:  # the offsets are in the table; the lease is in the checkpoint
+        prepare(delta)
+        location = checkpoint_location(delta, checkpoint)
+        with offsets.opened(location, plan.checkpoint_name, lease=True, wait=wait) as store:
+            guard = functools.partial(check_fence, store)
+            yield lambda run_plan: DeltaDestination(delta, run_plan, guard=guard)
         return
     assert not isinstance(to, DeltaSink)
-    sink = ParquetDatasetSink(to, partition_column=partition_column_of(plan))
+    prepare(to)
     location = checkpoint_location(to, checkpoint)
     with offsets.opened(location, plan.checkpoint_name, lease=True, wait=wait) as store:
+        fence = fence_of(store)
+        column = partition_column_of(plan)
+        sink = dataset_sink(to, partition_column=column, token=fence.token if fence else 0)
         yield lambda run_plan: CheckpointedSink(sink, store)

@@ -43,6 +43,8 @@ from arrowtap.io.layout import (
 __all__ = [
     "OFFSET_KEY",
     "ParquetDatasetSink",
+    "check_compression",
+    "check_rows",
     "fsync_dir",
     "open_dataset",
     "page_offset_of",
@@ -94,9 +96,7 @@ class ParquetDatasetSink:
         partition_column: str | None = None,
     ) -> None:
         self.directory = Path(checks.path("directory", directory))
-        self.compression = checks.one_of("compression", compression, _CODECS)
-        if compression != "none" and not pa.Codec.is_available(compression):
-            raise InvalidArgumentError(f"compression {compression!r} is not in this pyarrow build")
+        self.compression = check_compression(compression)
         self.partition_column = None if partition_column is None else check_column(partition_column)
         self._staging: Path | None = None
         try:
@@ -166,7 +166,7 @@ class ParquetDatasetSink:
         int
             Bytes written.
         """
-        self._check_rows(key, batch)
+        check_rows(self.partition_column, key, batch)
         target = self.path(key, seq)
         staged = self._staged(key)
         tmp = staged / f"{uuid.uuid4().hex}-{target.name}"
@@ -184,17 +184,6 @@ class ParquetDatasetSink:
                 os.unlink(tmp)
             raise SinkError(f"parquet sink: cannot write {str(target)!r}: {exc}") from exc
         return size
-
-    def _check_rows(self, key: str, batch: pa.RecordBatch) -> None:
-        # Readers take the column from the directory name: the rows must agree with it.
-        column = self.partition_column
-        if column is None or batch.num_rows == 0:
-            return
-        if batch.schema.get_field_index(column) < 0:
-            raise SinkError(f"parquet sink: a page of {key!r} has no column {column!r}")
-        values = batch.column(column)
-        if values.null_count or not pc.all(pc.equal(values, pa.scalar(key))).as_py():
-            raise SinkError(f"parquet sink: a page of {key!r} holds other {column} values")
 
     def files(self, key: str) -> list[PageFile]:
         """The page files of partition ``key``, committed or not, in page order."""
@@ -236,6 +225,42 @@ class ParquetDatasetSink:
             shutil.rmtree(self._staged(key), ignore_errors=True)
         except OSError as exc:
             raise SinkError(f"parquet sink: cannot delete {str(folder)!r}: {exc}") from exc
+
+
+def check_compression(compression: object) -> str:
+    """A Parquet codec this pyarrow build writes.
+
+    Examples
+    --------
+    >>> check_compression("zstd")
+    'zstd'
+    """
+    codec = checks.one_of("compression", compression, _CODECS)
+    if codec != "none" and not pa.Codec.is_available(codec):
+        raise InvalidArgumentError(f"compression {codec!r} is not in this pyarrow build")
+    return codec
+
+
+def check_rows(column: str | None, key: str, batch: pa.RecordBatch) -> None:
+    """Raise unless every row of a page of partition ``key`` holds ``key`` in ``column``.
+
+    Readers take the column from the directory name: the rows must agree with it.
+
+    Examples
+    --------
+    >>> check_rows("ch", "a", pa.record_batch({"ch": ["a"]}))
+    >>> check_rows("ch", "a", pa.record_batch({"ch": ["b"]}))
+    Traceback (most recent call last):
+    ...
+    arrowtap.errors.SinkError: parquet sink: a page of 'a' holds other ch values
+    """
+    if column is None or batch.num_rows == 0:
+        return
+    if batch.schema.get_field_index(column) < 0:
+        raise SinkError(f"parquet sink: a page of {key!r} has no column {column!r}")
+    values = batch.column(column)
+    if values.null_count or not pc.all(pc.equal(values, pa.scalar(key))).as_py():
+        raise SinkError(f"parquet sink: a page of {key!r} holds other {column} values")
 
 
 def _merged_into(page: PageFile, files: list[PageFile]) -> bool:
