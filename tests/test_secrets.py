@@ -192,19 +192,24 @@ def test_userinfo_never_reaches_httpx_and_travels_as_a_header(case: str) -> None
 def test_archive_samples(fake_archiver: FakeArchiver, witness: Witness, tmp_path: Path) -> None:
     url = userinfo(fake_archiver.url, "ann", URL_PW)
     assert witness.ok(lambda: arrowtap.find_archive_channels(url, "root:*"))
-    witness.ok(lambda: arrowtap.read_archive_samples(url, "root:*", *EVERYTHING))
+    witness.ok(lambda: arrowtap.read_archive_samples(url, "root:*", *EVERYTHING, unit="ns"))
     ckpt = tmp_path / "offsets.sqlite"
     sync = witness.ok(
-        lambda: arrowtap.sync_archive_samples(url, "root:*", *EVERYTHING, to=tmp_path / "ds")
+        lambda: arrowtap.sync_archive_samples(
+            url, "root:*", *EVERYTHING, to=tmp_path / "ds", unit="ns"
+        )
     )
     assert sync.rows > 0
     increment = witness.ok(
-        lambda: arrowtap.scan_archive_samples(url, "root:*", *EVERYTHING, checkpoint=ckpt)
+        lambda: arrowtap.scan_archive_samples(
+            url, "root:*", *EVERYTHING, checkpoint=ckpt, unit="ns"
+        )
     )
     witness.texts.append(repr(increment.data.read_all().num_rows))
     increment.commit()
     witness.error(
-        lambda: arrowtap.read_archive_samples(url, ["no:such"], *EVERYTHING), NotFoundError
+        lambda: arrowtap.read_archive_samples(url, ["no:such"], *EVERYTHING, unit="ns"),
+        NotFoundError,
     )
     dead = userinfo(closed_url(), "ann", URL_PW)
     witness.error(lambda: arrowtap.find_archive_channels(dead, "*", retry=ONCE), TransportError)

@@ -33,6 +33,12 @@ A sync or read stopped by Ctrl-C or SIGTERM raises :class:`Interrupted`, a
 :class:`KeyboardInterrupt` (not an :class:`ArrowtapError`: nothing failed) that
 carries the summary of what was committed before the stop.
 
+What works but is likely not what was meant is a warning (``warnings.warn``)::
+
+    ArrowtapWarning (UserWarning)
+    ├── NoMatchWarning          a channel pattern that matches no channel
+    └── CheckpointAheadWarning  a start before what the checkpoint already holds
+
 Every attribute an error carries is declared on its class and set by its
 constructor: each keyword parameter is kept as the attribute of the same name.
 Every error survives pickling with them (Dask sends errors from workers to the
@@ -47,11 +53,20 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from arrowtap.notices import (
+    ArrowtapWarning,
+    CheckpointAheadWarning,
+    Interrupted,
+    NoMatchWarning,
+)
+
 __all__ = [
     "ArrowtapError",
+    "ArrowtapWarning",
     "AuthenticationError",
     "BadRequestError",
     "ChannelNotFoundError",
+    "CheckpointAheadWarning",
     "CheckpointError",
     "CheckpointExistsError",
     "CheckpointInvalidParamError",
@@ -65,6 +80,7 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidTypeError",
     "KineticaInsertError",
+    "NoMatchWarning",
     "NotFoundError",
     "NotSupportedError",
     "PartialOperationError",
@@ -252,8 +268,8 @@ class PartialOperationError(ServerError):
     """The node did its part of an operation but the peer it had to update did not.
 
     HarperDB's ``add_node``, ``update_node``, ``set_node_replication`` and
-    ``configure_cluster`` answer HTTP 200 with "Successfully added ... but
-    there was an error updating target node: <reason>" when the peer is
+    ``configure_cluster`` answer HTTP 200 with ``"Successfully added ... but
+    there was an error updating target node: <reason>"`` when the peer is
     unreachable or refuses. The local node row *is* stored in
     ``system.hdb_nodes`` (replication to that peer is attempted from then on);
     ``remove_node`` undoes it.
@@ -417,26 +433,3 @@ class HarperDBWriteError(SinkError):
         super().__init__(message)
         self.batches_written = batches_written
         self.rows_written = rows_written
-
-
-class Interrupted(KeyboardInterrupt):
-    """A sync or read stopped between pages by Ctrl-C or SIGTERM.
-
-    Parameters
-    ----------
-    summary : object
-        What was committed before the stop (a :class:`~arrowtap.SyncSummary`).
-    signal : int
-        The signal that stopped it (``signal.SIGINT`` or ``signal.SIGTERM``).
-    """
-
-    summary: object
-    signal: int
-
-    def __init__(self, summary: object = None, signal: int = 2) -> None:
-        super().__init__(f"stopped by signal {signal}; committed: {summary}")
-        self.summary = summary
-        self.signal = signal
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.summary, self.signal))

@@ -29,6 +29,8 @@ def test_sync_command_summary_and_resume(fake_archiver, tmp_path: Path) -> None:
         "1970-01-01T00:00Z",
         "--end",
         str(2**62),
+        "--unit",
+        "ns",
         "--to",
         str(tmp_path),
     ]
@@ -86,7 +88,7 @@ def test_every_source_has_a_sync_command_and_every_readable_one_a_read_command()
 def test_a_glob_matching_no_channel_is_an_error(fake_archiver, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     args = ["sync", "archive", fake_archiver.url, "--channels", "nomatch:*", "--start", "0"]
     result = CliRunner().invoke(main, [*args, "--to", str(tmp_path)])
-    assert result.exit_code != 0
+    assert result.exit_code == 1, result.output
     assert "'nomatch:*' matches no channel" in result.output
 
 

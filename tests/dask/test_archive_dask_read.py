@@ -18,8 +18,8 @@ def test_dask_on_two_worker_processes_equals_pandas(fake_archiver) -> None:  # t
     url = fake_archiver.url
     lo = min(fake_archiver.raw_samples(n)[0]["time"] for n in fake_archiver.channel_names)
     hi = END
-    expected = arrowtap.read_archive_samples(url, "*", lo, hi)
-    ddf = arrowtap.dask.read_archive_samples(url, "*", lo, hi, npartitions=6)
+    expected = arrowtap.read_archive_samples(url, "*", lo, hi, unit="ns")
+    ddf = arrowtap.dask.read_archive_samples(url, "*", lo, hi, npartitions=6, unit="ns")
     assert ddf.known_divisions
     assert ddf.divisions[0] == pd.Timestamp(lo, tz="UTC")
     with (
@@ -38,7 +38,9 @@ def test_dask_on_two_worker_processes_equals_pandas(fake_archiver) -> None:  # t
 
 
 def test_empty_windows_have_the_meta_dtypes(fake_archiver) -> None:  # type: ignore[no-untyped-def]
-    ddf = arrowtap.dask.read_archive_samples(fake_archiver.url, "*", 0, 10, npartitions=2)
+    ddf = arrowtap.dask.read_archive_samples(
+        fake_archiver.url, "*", 0, 10, npartitions=2, unit="ns"
+    )
     frame = ddf.compute(scheduler="sync")
     assert len(frame) == 0
     assert list(frame.dtypes) == list(ddf._meta.dtypes)

@@ -49,15 +49,15 @@ def _sorted(table: pa.Table) -> pd.DataFrame:
 
 
 def _assert_equals_one_shot(to: Path, url: str) -> None:
-    truth = arrowtap.scan_archive_samples(url, CHANNELS, 0, END).read_all()
+    truth = arrowtap.scan_archive_samples(url, CHANNELS, 0, END, unit="ns").read_all()
     written = ds.dataset(to, partitioning="hive").to_table()  # channel=<name>/ directories
     pd.testing.assert_frame_equal(_sorted(written), _sorted(truth))
 
 
 def _call(url: str, to: Path) -> str:
     return (
-        f"arrowtap.dask.sync_archive_samples({url!r}, {CHANNELS!r}, 0, {END}, to={str(to)!r}, "
-        "npartitions=4, page_size=400)"
+        f"arrowtap.dask.sync_archive_samples({url!r}, {CHANNELS!r}, 0, {END}, unit='ns', "
+        f"to={str(to)!r}, npartitions=4, page_size=400)"
     )
 
 
@@ -69,7 +69,7 @@ def test_a_worker_killed_mid_graph_gives_the_one_shot_dataset(
     env = {"ARROWTAP_CRASHPOINT": f"after_commit:3:{marker}"}
     with local_cluster(env) as cluster, distributed.Client(cluster):
         arrowtap.dask.sync_archive_samples(
-            fake.url, CHANNELS, 0, END, to=to, npartitions=4, page_size=400
+            fake.url, CHANNELS, 0, END, to=to, npartitions=4, page_size=400, unit="ns"
         )
     assert marker.exists(), "no worker was killed"
     _assert_equals_one_shot(to, fake.url)
@@ -112,7 +112,7 @@ def test_a_client_killed_mid_graph_then_rerun_reads_only_what_was_not_committed(
         fake.faults = Faults()
         mark = fake.stats.requests
         arrowtap.dask.sync_archive_samples(
-            fake.url, CHANNELS, 0, END, to=to, npartitions=4, page_size=400
+            fake.url, CHANNELS, 0, END, to=to, npartitions=4, page_size=400, unit="ns"
         )
         again = _requested(list(fake.stats.paths)[-(fake.stats.requests - mark) :])
     assert again == set(CHANNELS) - done
@@ -121,7 +121,7 @@ def test_a_client_killed_mid_graph_then_rerun_reads_only_what_was_not_committed(
 
 def fake_last_times(url: str) -> dict[str, pd.Timestamp]:
     table = arrowtap.scan_archive_samples(
-        url, CHANNELS, 0, END, columns=["channel", "time"]
+        url, CHANNELS, 0, END, columns=["channel", "time"], unit="ns"
     ).read_all()
     frame = table.to_pandas()
     return frame.groupby("channel")["time"].max().to_dict()

@@ -170,9 +170,14 @@ def test_command_line_ready_serve_and_sigterm() -> None:
         line = child.stdout.readline()
         assert line.startswith("READY http://127.0.0.1:")
         url = line.split()[1]
-        assert line == f"READY {url}\n"
+        keys = "aws_access_key_id=AKIDARROWTAPTEST0001 aws_secret_access_key="
+        assert line.startswith(f"READY {url} {keys}")  # the test credentials it accepts
+        assert line.endswith(" region=us-east-1\n")
+        said = dict(word.split("=", 1) for word in line.split()[2:])
+        credentials = {k: said[k] for k in ("aws_access_key_id", "aws_secret_access_key")}
+        assert credentials == TEST_CREDENTIALS
         df = fs.read_finspace_clusters(
-            environment_id(0), region="us-east-1", endpoint_url=url, credentials=TEST_CREDENTIALS
+            environment_id(0), region=said["region"], endpoint_url=url, credentials=credentials
         )
         assert len(df) == 120
         started = time.monotonic()

@@ -22,7 +22,7 @@ NS = 1472910282661419012
     ],
 )
 def test_aware_inputs_give_exact_ns(value: object) -> None:
-    assert to_ns(value) == NS  # type: ignore[arg-type]
+    assert to_ns(value, unit="ns") == NS  # type: ignore[arg-type]
 
 
 def test_aware_datetime_microseconds() -> None:
@@ -58,4 +58,4 @@ def test_end_none_means_now() -> None:
 
 def test_negative_start_is_refused() -> None:
     with pytest.raises(InvalidArgumentError, match="1970"):
-        to_time_range(-1, 5)
+        to_time_range(-1, 5, unit="ns")

@@ -103,6 +103,7 @@ def test_runs_as_a_process_and_stops_on_sigterm() -> None:
             assert line[0] == "READY"
             assert line[1].startswith("http=")
             assert line[2].startswith("zmq=tcp://127.0.0.1:")
+            assert line[3] == "login=none"  # no --username: any request is accepted
             url = line[1].removeprefix("http=")
             body = encode_request("/show/table", {"table_name": "bench"})
             reply = decode_response(

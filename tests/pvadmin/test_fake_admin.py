@@ -406,8 +406,9 @@ def test_cli_ready_line(admin: bool) -> None:
         assert words[0] == "READY"
         assert words[1].startswith("archive=http://127.0.0.1:")
         if admin:
-            assert len(words) == 3
+            assert len(words) == 4
             assert words[2].startswith("admin=http://127.0.0.1:")
+            assert words[3] == "login=admin:admin"  # the test login it accepts
             url = words[2].removeprefix("admin=")
             assert url.endswith("/admin/api/1.0")
             with urllib.request.urlopen(url + "/cluster-status", timeout=10) as response:

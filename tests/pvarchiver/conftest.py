@@ -47,10 +47,10 @@ PAGE = 400
 def setup(fake_archiver):  # type: ignore[no-untyped-def]
     url = fake_archiver.url
     names = [n for n in arrowtap.find_archive_channels(url, "*") if "*" not in n and "?" not in n]
-    counts = arrowtap.read_archive_samples(url, names, 0, END)["channel"].value_counts()
+    counts = arrowtap.read_archive_samples(url, names, 0, END, unit="ns")["channel"].value_counts()
     # Three channels of a few pages each keep the number of runs bounded.
     chosen = [n for n in names if PAGE < counts.get(n, 0) <= 3 * PAGE][:3]
     assert len(chosen) == 3, counts
-    truth = sorted_table(arrowtap.scan_archive_samples(url, chosen, 0, END).read_all())
+    truth = sorted_table(arrowtap.scan_archive_samples(url, chosen, 0, END, unit="ns").read_all())
     pages = sum(-(-int(counts[n]) // PAGE) for n in chosen)
     return url, chosen, truth, pages

@@ -33,6 +33,8 @@ def command(url: str, names: list[str], out: Path) -> list[str]:
         "0",
         "--end",
         str(END),
+        "--unit",
+        "ns",
         "--to",
         str(out),
         "--page-size",

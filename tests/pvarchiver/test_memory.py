@@ -20,7 +20,7 @@ def test_scan_holds_a_few_pages_not_the_result() -> None:
             url = fake.stdout.readline().strip().removeprefix("READY archive=")
             names = arrowtap.find_archive_channels(url, "*")
             reader = arrowtap.scan_archive_samples(
-                url, names, 0, 2**62, page_size=5_000, max_concurrency=1
+                url, names, 0, 2**62, page_size=5_000, max_concurrency=1, unit="ns"
             )
             tracemalloc.start()
             rows = total = arrow_peak = 0

@@ -8,21 +8,44 @@ merges a dataset's small page files.
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
 from arrowtap.cli.commands import SourceCommands
 from arrowtap.cli.state import state
-from arrowtap.errors import ArrowtapError
+from arrowtap.errors import ArrowtapError, ArrowtapWarning, NoMatchWarning
 
 __all__ = ["main"]
 
 
+@contextlib.contextmanager
+def _warnings_shown() -> Iterator[None]:
+    """Show each of arrowtap's warnings as a line on stderr: never raised, no source line."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ArrowtapWarning)
+        previous = warnings.showwarning
+
+        def show(message: Any, category: type[Warning], *where: Any, **more: Any) -> None:
+            if issubclass(category, ArrowtapWarning):
+                click.echo(f"warning: {message}", err=True)
+            else:
+                previous(message, category, *where, **more)
+
+        warnings.showwarning = show
+        yield
+
+
 @click.group()
 @click.version_option(package_name="arrowtap")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """arrowtap: operational systems' data into Arrow, pandas, Dask and Parquet."""
+    ctx.with_resource(_warnings_shown())
 
 
 main.add_command(
@@ -66,12 +89,17 @@ def channels(url: str, pattern: str, regexp: bool) -> None:
     from arrowtap.connectors.pvarchiver.samples import find_archive_channels
 
     try:
-        if regexp:
-            names = find_archive_channels(url, regexp=pattern)
-        else:
-            names = find_archive_channels(url, pattern)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NoMatchWarning)  # an error here, said once
+            if regexp:
+                names = find_archive_channels(url, regexp=pattern)
+            else:
+                names = find_archive_channels(url, pattern)
     except ArrowtapError as exc:
         raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+    if not names:
+        kind = "regexp" if regexp else "pattern"
+        raise click.ClickException(f"no channel matches the {kind} {pattern!r}")
     for name in names:
         click.echo(name)
 

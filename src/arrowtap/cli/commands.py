@@ -7,14 +7,16 @@ source has the same vocabulary on the command line as in Python.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from arrowtap.cli.params import params_of
+from arrowtap.cli.params import CliParam, params_of, time_value
 from arrowtap.cli.running import file_format, run_read, run_sync
+from arrowtap.errors import NoMatchWarning
 from arrowtap.io.registry import SourceInfo
 
 __all__ = ["SourceCommands"]
@@ -27,9 +29,11 @@ def _expand_channels(kwargs: dict[str, Any]) -> None:
     globs = kwargs.get("channels") or []
     names: list[str] = []
     for glob in globs:
-        found = find_archive_channels(kwargs["url"], glob)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NoMatchWarning)  # an error here, said once
+            found = find_archive_channels(kwargs["url"], glob)
         if not found:
-            raise click.BadParameter(f"{glob!r} matches no channel", param_hint="--channels")
+            raise click.ClickException(f"--channels {glob!r} matches no channel")
         names.extend(found)
     # One glob stays a glob, so that a following sync finds channels added later.
     kwargs["channels"] = globs[0] if len(globs) == 1 else list(dict.fromkeys(names))
@@ -70,8 +74,24 @@ class SourceCommands(click.Group):
         return None
 
 
+def _check_units(params: list[CliParam], kwargs: dict[str, Any]) -> None:
+    """An integer time needs ``--unit``: ``--start 1714521600`` is seconds as much as ns."""
+    if kwargs.get("unit") is not None:
+        return
+    for param in params:
+        value = kwargs.get(param.name)
+        if param.convert is time_value and isinstance(value, int) and value != 0:
+            flag = "--" + param.name.replace("_", "-")
+            raise click.UsageError(
+                f"{flag} {value} is an integer without a unit: add --unit s, ms, us or ns, "
+                "or give an ISO time with an offset (2024-05-01T00:00Z)"
+            )
+
+
 def _values(info: SourceInfo, function: Callable[..., Any], values: dict[str, Any]) -> Any:
-    kwargs = {p.name: p.convert(values.pop(p.name)) for p in params_of(function)}
+    params = params_of(function)
+    kwargs = {p.name: p.convert(values.pop(p.name)) for p in params}
+    _check_units(params, kwargs)
     hook = _HOOKS.get(info.name)
     if hook is not None:
         hook(kwargs)

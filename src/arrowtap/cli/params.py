@@ -52,7 +52,7 @@ def _is_sequence(members: tuple[Any, ...]) -> bool:
 
 
 def time_value(text: str | None) -> str | int | None:
-    """An integer stays an integer (ns since the epoch); anything else is an ISO time.
+    """An integer stays an integer (a count since the epoch in ``--unit``); else an ISO time.
 
     Examples
     --------
@@ -63,6 +63,13 @@ def time_value(text: str | None) -> str | int | None:
         return None
     stripped = text.strip()
     return int(stripped) if stripped.lstrip("-").isdigit() else stripped
+
+
+def _choices(members: tuple[Any, ...]) -> list[str] | None:
+    for member in members:
+        if typing.get_origin(member) is typing.Literal:
+            return [str(choice) for choice in typing.get_args(member)]
+    return None
 
 
 def _plain(members: tuple[Any, ...]) -> Any:
@@ -93,7 +100,7 @@ def params_of(function: Callable[..., Any]) -> list[CliParam]:
         flag = "--" + name.replace("_", "-")
         positional = parameter.kind is parameter.POSITIONAL_OR_KEYWORD and required
         if _is_time(members):
-            help_ = "ISO 8601 time with an offset, or an integer count since the epoch"
+            help_ = "ISO 8601 time with an offset, or an integer count since the epoch (--unit)"
             # Always an option, ``--start T``: a bare time among the arguments reads badly.
             param: click.Parameter = click.Option(
                 [flag], default=default, required=required, help=help_
@@ -102,6 +109,11 @@ def params_of(function: Callable[..., Any]) -> list[CliParam]:
         elif _is_sequence(members):
             param = click.Option([flag], multiple=True, required=required, help="repeatable")
             out.append(CliParam(name, param, lambda v: list(v) if v else None))
+        elif (choices := _choices(members)) is not None:
+            param = click.Option(
+                [flag], type=click.Choice(choices), default=default, show_default=True
+            )
+            out.append(CliParam(name, param, lambda v: v))
         elif bool in members:
             param = click.Option(
                 [f"{flag}/--no-{flag[2:]}"], default=bool(default), show_default=True

@@ -102,7 +102,9 @@ def read_log(
         held = json.loads(info[OFFSETS_KEY]) if OFFSETS_KEY in info else {}
         for key, state in held.items():
             if key in missing and state.get("seq") == wanted[key]:
-                found[key] = PartitionState(state["offset"], state["seq"], state.get("at"))
+                found[key] = PartitionState(
+                    state["offset"], state["seq"], state.get("at"), state.get("start")
+                )
                 missing.discard(key)
         if not missing and schema is not None:
             break

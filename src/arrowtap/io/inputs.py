@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import numbers
 import os
+from typing import Literal
 
 import httpx
 import pandas as pd
@@ -21,6 +22,7 @@ from arrowtap.errors import InvalidArgumentError, InvalidTypeError
 
 __all__ = [
     "TimeLike",
+    "TimeUnit",
     "check_checkpoint",
     "check_http",
     "check_server",
@@ -31,40 +33,63 @@ __all__ = [
 _NS_MAX = 2**63 - 1  # an int64 of nanoseconds, as Arrow and pandas keep times
 
 TimeLike = dt.datetime | pd.Timestamp | str | int
-"""A point in time: an aware datetime or Timestamp, an ISO string with offset, or ns."""
+"""A point in time: an aware datetime or Timestamp, an ISO string with offset, or an integer
+count since the epoch in a ``unit``."""
+
+TimeUnit = Literal["s", "ms", "us", "ns"]
+"""The unit of an integer time, as ``pandas.to_datetime(unit=)``."""
+
+_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 
 
-def to_ns(value: TimeLike, name: str = "time") -> int:
+def to_ns(value: TimeLike, name: str = "time", *, unit: TimeUnit | None = None) -> int:
     """Nanoseconds since the epoch (UTC) of an aware time.
 
     Parameters
     ----------
     value : datetime, pandas.Timestamp, str or int
         A timezone-aware datetime or Timestamp, an ISO 8601 string with a UTC
-        offset or ``Z``, or an integer count of nanoseconds since the epoch.
+        offset or ``Z``, or an integer count since the epoch in ``unit``.
     name : str
         The argument's name, for the error message.
+    unit : {"s", "ms", "us", "ns"}, optional
+        The unit of an integer ``value``, which needs one (but 0, the epoch in
+        every unit): ``1714521600`` is a time in seconds and a time in ns alike.
 
     Raises
     ------
     InvalidArgumentError
-        A naive datetime, a string without offset, or an unusable value.
+        A naive datetime, a string without offset, an integer without ``unit``,
+        or an unusable value.
 
     Examples
     --------
     >>> to_ns("2016-09-03T13:44:42.661419012Z")
     1472910282661419012
-    >>> to_ns(1472910282661419012)
-    1472910282661419012
-    """
+    >>> to_ns(1472910282, unit="s")
+    1472910282000000000
+    >>> to_ns(1472910282, "start")
+    Traceback (most recent call last):
+    ...
+    arrowtap.errors.InvalidArgumentError: start=1472910282 is an integer without a unit: pass unit='s', 'ms', 'us' or 'ns' (as pandas.to_datetime), or an aware datetime or ISO string
+    """  # noqa: E501
+    if unit is not None:
+        checks.one_of("unit", unit, _PER_UNIT)
     if isinstance(value, bool):
         raise InvalidArgumentError(f"{name} must be a time, got {value!r}")
     if isinstance(value, numbers.Integral):
-        if not -_NS_MAX <= int(value) <= _NS_MAX:
+        if unit is None and int(value) != 0:
             raise InvalidArgumentError(
-                f"{name} must be ns within an int64 (years 1677 to 2262), got {checks.shown(value)}"
+                f"{name}={checks.shown(value)} is an integer without a unit: pass unit='s', "
+                "'ms', 'us' or 'ns' (as pandas.to_datetime), or an aware datetime or ISO string"
             )
-        return int(value)
+        ns = int(value) * _PER_UNIT[unit or "ns"]
+        if not -_NS_MAX <= ns <= _NS_MAX:
+            raise InvalidArgumentError(
+                f"{name} must be within years 1677 to 2262 (an int64 of ns), "
+                f"got {checks.shown(value)} {unit}"
+            )
+        return ns
     if isinstance(value, str):
         try:
             stamp = pd.Timestamp(value)
@@ -91,16 +116,20 @@ def to_ns(value: TimeLike, name: str = "time") -> int:
     return int(stamp.as_unit("ns").value)
 
 
-def to_time_range(start: TimeLike, end: TimeLike | None) -> tuple[int, int]:
+def to_time_range(
+    start: TimeLike, end: TimeLike | None, unit: TimeUnit | None = None
+) -> tuple[int, int]:
     """Normalise ``start`` and ``end`` (``None``: now) and check ``start <= end``.
+
+    ``unit`` is that of integer times (see :func:`to_ns`).
 
     Examples
     --------
-    >>> to_time_range(0, 10)
+    >>> to_time_range(0, 10, unit="ns")
     (0, 10)
     """
-    lo = to_ns(start, "start")
-    hi = pd.Timestamp.now(tz="UTC").value if end is None else to_ns(end, "end")
+    lo = to_ns(start, "start", unit=unit)
+    hi = pd.Timestamp.now(tz="UTC").value if end is None else to_ns(end, "end", unit=unit)
     if lo < 0:
         raise InvalidArgumentError(f"start must not be before 1970-01-01, got {start!r}")
     if hi < lo:

@@ -3,7 +3,7 @@
 A partition's *state* is the section of its key::
 
     {"offset": <resumes after the last page committed>, "seq": <pages committed>,
-     "at": <ns since the epoch when it was committed>}
+     "at": <ns since the epoch when it was committed>, "start": <where reads began>}
 
 ``offset`` is the source's own JSON-able value (a time, a key, a snapshot stamp);
 ``seq`` numbers the pages a sink has made durable, so that a resumed sync cuts and
@@ -24,18 +24,21 @@ a lease of no length with its write: it fails with
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import time
+import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from arrowtap.checkpoint import Checkpoint, CheckpointLike, open_checkpoint
 from arrowtap.checkpoint.lease import DEFAULT_EXPIRY, Fence, Lease, adopted
-from arrowtap.errors import CheckpointError, InvalidTypeError
+from arrowtap.errors import CheckpointAheadWarning, CheckpointError, InvalidTypeError
 
 __all__ = [
     "PartitionState",
+    "begun",
     "commit",
     "forget",
     "load",
@@ -56,15 +59,21 @@ class PartitionState:
         How many pages of the partition a sink has made durable.
     at : int or None
         When the state was committed (ns since the epoch, UTC).
+    start : int or None
+        Where the partition's first read began (a partition's ``start``, e.g. the
+        archive's start time in ns), kept to tell a later, earlier ``start``
+        that it reads nothing before it (:func:`begun`); ``None``: not known.
     """
 
     offset: Any = None
     seq: int = 0
     at: int | None = None
+    start: int | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON value stored in the partition's section."""
-        return {"offset": self.offset, "seq": self.seq, "at": self.at}
+        value = {"offset": self.offset, "seq": self.seq, "at": self.at}
+        return value if self.start is None else {**value, "start": self.start}
 
     @classmethod
     def from_json(cls, key: str, value: object) -> PartitionState:
@@ -77,13 +86,14 @@ class PartitionState:
         """
         if (
             isinstance(value, dict)
-            and {"offset", "seq"} <= set(value) <= {"offset", "seq", "at"}
+            and {"offset", "seq"} <= set(value) <= {"offset", "seq", "at", "start"}
             and isinstance(value["seq"], int)
             and not isinstance(value["seq"], bool)
             and value["seq"] >= 0
             and (value.get("at") is None or isinstance(value["at"], int))
+            and (value.get("start") is None or isinstance(value["start"], int))
         ):
-            return cls(value["offset"], value["seq"], value.get("at"))
+            return cls(value["offset"], value["seq"], value.get("at"), value.get("start"))
         raise CheckpointError(
             f"checkpoint section {key!r} does not hold a partition state "
             "({'offset': ..., 'seq': n, 'at': ns}); was it written by another program?"
@@ -115,9 +125,61 @@ def commit(store: Checkpoint, states: Mapping[str, PartitionState]) -> None:
         return
     now = time.time_ns()
     store.write_json(
-        {key: PartitionState(s.offset, s.seq, now).to_json() for key, s in states.items()},
+        {key: replace(s, at=now).to_json() for key, s in states.items()},
         exclusive=True,
     )
+
+
+def begun(part: object, state: PartitionState) -> PartitionState:
+    """``state`` knowing where the partition's reads began: its ``start`` on a first read.
+
+    A partition with an integer ``start`` (a time) that resumes from a committed
+    offset reads nothing before the start of its first read; a ``start`` earlier
+    than that is said (:class:`~arrowtap.errors.CheckpointAheadWarning`), not
+    ignored in silence.
+
+    Examples
+    --------
+    >>> from arrowtap.io.contract import Partition
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class Window(Partition):
+    ...     start: int = 0
+    >>> begun(Window("ch", start=5), PartitionState()).start
+    5
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as seen:
+    ...     warnings.simplefilter("always")
+    ...     begun(Window("ch", start=0), PartitionState(2 * 10**18, 1, start=10**18)).start
+    1000000000000000000
+    >>> print(seen[0].message)  # doctest: +ELLIPSIS
+    ch: start 1970-01-01T00:00:00+00:00 is before 2001-09-09T01:46:40+00:00, where ...
+    """
+    start = getattr(part, "start", None)
+    if not isinstance(start, int) or isinstance(start, bool):
+        return state
+    if state.offset is None:
+        return replace(state, start=start)
+    if state.start is not None and start < state.start:
+        key = getattr(part, "key", "?")
+        warnings.warn(
+            f"{key}: start {_shown(start)} is before {_shown(state.start)}, where the "
+            f"checkpoint's reads of it began: resuming after its offset, nothing before "
+            f"{_shown(state.start)} is read. To read it, rewind the partition "
+            f"(arrowtap state rewind --partition {key!r} --pages 0 ...) or reset it "
+            "(arrowtap state reset), or sync into a new destination",
+            CheckpointAheadWarning,
+            stacklevel=2,
+        )
+    return state
+
+
+def _shown(ns: int) -> str:
+    """An offset in ns as an ISO time (to the microsecond: it is for a message)."""
+    try:
+        return dt.datetime.fromtimestamp(ns / 1e9, tz=dt.UTC).isoformat()
+    except (OverflowError, OSError, ValueError):
+        return str(ns)
 
 
 def record(store: Checkpoint, sections: Mapping[str, object]) -> None:

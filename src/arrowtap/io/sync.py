@@ -264,7 +264,7 @@ class _Run:
     def partition(self, part: Partition, summary: PartitionSummary) -> None:
         if self.stop.is_set():
             return
-        state = self.destination.load(part.key)
+        state = ledger.begun(part, self.destination.load(part.key))
         seq = state.seq
         summary.offset = state.offset
         self.destination.begin(part.key, seq)
@@ -287,10 +287,11 @@ class _Run:
             if snapshot:
                 pages.append(page)
                 continue
-            self._commit(part, summary, page.offset, seq, rows, size, [page])
+            self._commit(part, summary, page.offset, seq, rows, size, [page], state.start)
             rows = size = 0
         if snapshot and not self.stop.is_set():
-            self._commit(part, summary, {"snapshot": self.started_ns}, seq, rows, size, pages)
+            stamp = {"snapshot": self.started_ns}
+            self._commit(part, summary, stamp, seq, rows, size, pages, state.start)
 
     def _commit(
         self,
@@ -301,8 +302,9 @@ class _Run:
         rows: int,
         size: int,
         pages: list[Page],
+        start: int | None,
     ) -> None:
-        self.destination.commit({part.key: ledger.PartitionState(offset, seq)})
+        self.destination.commit({part.key: ledger.PartitionState(offset, seq, start=start)})
         crashpoint("after_commit")
         summary.rows += rows
         summary.pages += len(pages)

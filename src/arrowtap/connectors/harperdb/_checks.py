@@ -57,6 +57,7 @@ def check_table_read(
     *,
     columns: object,
     since: object,
+    unit: object = None,
     page_size: object,
     schema: object,
     username: object,
@@ -83,4 +84,4 @@ def check_table_read(
             f"{SYSTEM}: schema must be a pyarrow.Schema or a mapping of column to pyarrow"
             f" type, not {type(schema).__name__}"
         )
-    return None if since is None else to_ns(since, "since")  # type: ignore[arg-type]
+    return None if since is None else to_ns(since, "since", unit=unit)  # type: ignore[arg-type]

@@ -34,7 +34,7 @@ from arrowtap.connectors.harperdb.wire.layout import SchemaLike
 from arrowtap.io import job, offsets
 from arrowtap.io.contract import Plan
 from arrowtap.io.dask import from_plan, sync_groups
-from arrowtap.io.inputs import TimeLike
+from arrowtap.io.inputs import TimeLike, TimeUnit
 from arrowtap.io.sync import SyncSummary
 
 __all__ = ["read_harperdb", "sync_harperdb"]
@@ -53,6 +53,7 @@ def read_harperdb(
     *,
     columns: Sequence[str] | None = None,
     since: TimeLike | None = None,
+    unit: TimeUnit | None = None,
     npartitions: int = 8,
     page_size: int = DEFAULT_PAGE_SIZE,
     schema: SchemaLike | None = None,
@@ -96,7 +97,8 @@ def read_harperdb(
     """
     n = _npartitions(npartitions)
     since_ns = check_table_read(
-        url, database, table, columns=columns, since=since, page_size=page_size, schema=schema,
+        url, database, table, columns=columns, since=since, unit=unit, page_size=page_size,
+        schema=schema,
         username=username, password=password, client=client, retry=retry,
     )  # fmt: skip
     source = HarperDBTableSource(
@@ -136,6 +138,7 @@ def sync_harperdb(
     schema_contract: str = "evolve",
     columns: Sequence[str] | None = None,
     since: TimeLike | None = None,
+    unit: TimeUnit | None = None,
     npartitions: int = 8,
     max_concurrency: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
@@ -175,6 +178,8 @@ def sync_harperdb(
         values or rows dropped; the summary reports every change found.
     since : datetime, pandas.Timestamp, str or int, optional
         Where the first range starts, on the run that cuts the ranges.
+    unit : {"s", "ms", "us", "ns"}, optional
+        The unit of an integer ``since``, which needs one (as ``pandas.to_datetime``).
     npartitions : int
         Ranges to cut, on the run that cuts them; later runs keep theirs.
     max_concurrency : int
@@ -210,7 +215,8 @@ def sync_harperdb(
     )
     location = job.checkpoint_location(to, checkpoint)
     since_ns = check_table_read(
-        url, database, table, columns=columns, since=since, page_size=page_size, schema=schema,
+        url, database, table, columns=columns, since=since, unit=unit, page_size=page_size,
+        schema=schema,
         username=username, password=password, client=client, retry=retry,
     )  # fmt: skip
     source = HarperDBTableSource(

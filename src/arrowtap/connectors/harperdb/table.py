@@ -23,7 +23,7 @@ from arrowtap.connectors.harperdb.table_source import DEFAULT_PAGE_SIZE, HarperD
 from arrowtap.connectors.harperdb.wire.layout import SchemaLike
 from arrowtap.io import reading
 from arrowtap.io.contract import Plan
-from arrowtap.io.inputs import TimeLike, check_checkpoint
+from arrowtap.io.inputs import TimeLike, TimeUnit, check_checkpoint
 from arrowtap.io.reading import Increment
 
 __all__ = [
@@ -45,6 +45,7 @@ def plan_table(
     *,
     columns: Sequence[str] | None,
     since: TimeLike | None,
+    unit: TimeUnit | None = None,
     page_size: int,
     schema: SchemaLike | None,
     username: str | None,
@@ -72,7 +73,8 @@ it has no updated-time attribute (__updatedtime__ or @updatedTime); read it whol
 no checkpoint)
     """
     since_ns = check_table_read(
-        url, database, table, columns=columns, since=since, page_size=page_size, schema=schema,
+        url, database, table, columns=columns, since=since, unit=unit, page_size=page_size,
+        schema=schema,
         username=username, password=password, client=client, retry=retry,
     )  # fmt: skip
     source = HarperDBTableSource(
@@ -101,6 +103,7 @@ def plan_harperdb(
     *,
     columns: Sequence[str] | None = None,
     since: TimeLike | None = None,
+    unit: TimeUnit | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     schema: SchemaLike | None = None,
     username: str | None = None,
@@ -134,6 +137,7 @@ def plan_harperdb(
         table,
         columns=columns,
         since=since,
+        unit=unit,
         page_size=page_size,
         schema=schema,
         username=username,
@@ -152,6 +156,7 @@ def scan_harperdb(
     *,
     columns: Sequence[str] | None = None,
     since: TimeLike | None = None,
+    unit: TimeUnit | None = None,
     checkpoint: None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     schema: SchemaLike | None = None,
@@ -170,6 +175,7 @@ def scan_harperdb(
     *,
     columns: Sequence[str] | None = None,
     since: TimeLike | None = None,
+    unit: TimeUnit | None = None,
     checkpoint: CheckpointLike,
     page_size: int = DEFAULT_PAGE_SIZE,
     schema: SchemaLike | None = None,
@@ -187,6 +193,7 @@ def scan_harperdb(
     *,
     columns: Sequence[str] | None = None,
     since: TimeLike | None = None,
+    unit: TimeUnit | None = None,
     checkpoint: CheckpointLike | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     schema: SchemaLike | None = None,
@@ -222,6 +229,7 @@ def scan_harperdb(
         table,
         columns=columns,
         since=since,
+        unit=unit,
         page_size=page_size,
         schema=schema,
         username=username,
@@ -241,6 +249,7 @@ def read_harperdb(
     *,
     columns: Sequence[str] | None = None,
     since: TimeLike | None = None,
+    unit: TimeUnit | None = None,
     checkpoint: None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     schema: SchemaLike | None = None,
@@ -259,6 +268,7 @@ def read_harperdb(
     *,
     columns: Sequence[str] | None = None,
     since: TimeLike | None = None,
+    unit: TimeUnit | None = None,
     checkpoint: CheckpointLike,
     page_size: int = DEFAULT_PAGE_SIZE,
     schema: SchemaLike | None = None,
@@ -276,6 +286,7 @@ def read_harperdb(
     *,
     columns: Sequence[str] | None = None,
     since: TimeLike | None = None,
+    unit: TimeUnit | None = None,
     checkpoint: CheckpointLike | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     schema: SchemaLike | None = None,
@@ -300,7 +311,10 @@ def read_harperdb(
     columns : list of str, optional
         Columns to read, in order (default: every attribute ``describe_table`` lists).
     since : datetime, pandas.Timestamp, str or int, optional
-        Only rows updated at or after this time (aware, or ns since the epoch).
+        Only rows updated at or after this time (aware, or an integer count
+        since the epoch in ``unit``).
+    unit : {"s", "ms", "us", "ns"}, optional
+        The unit of an integer ``since``, which needs one (as ``pandas.to_datetime``).
     checkpoint : Checkpoint, str or os.PathLike, optional
         Read incrementally: only the rows changed since the offset this
         checkpoint holds for the table (an open :class:`~arrowtap.Checkpoint`,
@@ -373,6 +387,7 @@ def read_harperdb(
         table,
         columns=columns,
         since=since,
+        unit=unit,
         page_size=page_size,
         schema=schema,
         username=username,

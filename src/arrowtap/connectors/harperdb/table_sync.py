@@ -13,7 +13,7 @@ from arrowtap.connectors.harperdb.table_source import DEFAULT_PAGE_SIZE
 from arrowtap.connectors.harperdb.wire.layout import SchemaLike
 from arrowtap.io import job
 from arrowtap.io.contract import Page, Partition, Plan
-from arrowtap.io.inputs import TimeLike
+from arrowtap.io.inputs import TimeLike, TimeUnit
 from arrowtap.io.sync import SyncSummary
 
 __all__ = ["sync_harperdb"]
@@ -30,6 +30,7 @@ def sync_harperdb(
     schema_contract: str = "evolve",
     columns: Sequence[str] | None = None,
     since: TimeLike | None = None,
+    unit: TimeUnit | None = None,
     follow: bool = False,
     every: float = 10.0,
     max_concurrency: int = 4,
@@ -70,6 +71,8 @@ def sync_harperdb(
         values or rows dropped; the summary reports every change found.
     since : datetime, pandas.Timestamp, str or int, optional
         Where the first run starts (later runs continue from the offset).
+    unit : {"s", "ms", "us", "ns"}, optional
+        The unit of an integer ``since``, which needs one (as ``pandas.to_datetime``).
     follow : bool
         Keep syncing the changes, a run every ``every`` seconds, until stopped
         (Ctrl-C or SIGTERM: :class:`~arrowtap.errors.Interrupted` carries the
@@ -113,6 +116,7 @@ def sync_harperdb(
             table,
             columns=columns,
             since=since,
+            unit=unit,
             page_size=page_size,
             schema=schema,
             username=username,

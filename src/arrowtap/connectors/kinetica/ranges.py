@@ -76,7 +76,7 @@ def user_bounds(col: KineticaColumn, divisions: Sequence[Any]) -> list[Any]:
     Examples
     --------
     >>> stamp = KineticaColumn("t", "long", ("timestamp",))
-    >>> user_bounds(stamp, ["1970-01-01T00:00:01Z", 5 * 10**9])  # ns, as every time given
+    >>> user_bounds(stamp, ["1970-01-01T00:00:01Z", 5 * 10**9])  # an integer bound is ns
     [1000, 5000]
     """
     if isinstance(divisions, str) or not isinstance(divisions, Sequence):
@@ -86,7 +86,8 @@ def user_bounds(col: KineticaColumn, divisions: Sequence[Any]) -> list[Any]:
     bounds = []
     for value in divisions:
         if col.kind == "timestamp" and isinstance(value, str | int) and not isinstance(value, bool):
-            value = pd.Timestamp(to_ns(value, "division"), tz="UTC")
+            # An integer bound is in ns, as the Dask divisions of the column's values are.
+            value = pd.Timestamp(to_ns(value, "division", unit="ns"), tz="UTC")
         bounds.append(to_wire(col, value))
     if len(bounds) < 2 or any(a >= b for a, b in itertools.pairwise(bounds)):
         raise InvalidArgumentError(

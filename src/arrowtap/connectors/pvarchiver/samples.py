@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
@@ -15,10 +16,16 @@ from arrowtap.connectors._http import RetryPolicy, redact
 from arrowtap.connectors.pvarchiver.samples_source import ArchiveSamplesSource
 from arrowtap.connectors.pvarchiver.wire import archive
 from arrowtap.connectors.pvarchiver.wire.schema import SAMPLE_SCHEMA
-from arrowtap.errors import InvalidTypeError
+from arrowtap.errors import InvalidTypeError, NoMatchWarning
 from arrowtap.io import reading
 from arrowtap.io.contract import Plan, project
-from arrowtap.io.inputs import TimeLike, check_checkpoint, check_http, to_time_range
+from arrowtap.io.inputs import (
+    TimeLike,
+    TimeUnit,
+    check_checkpoint,
+    check_http,
+    to_time_range,
+)
 from arrowtap.io.reading import Increment
 
 __all__ = [
@@ -73,7 +80,16 @@ def find_archive_channels(
         checks.optional(checks.text, arg, value, maximum=checks.MAX_PATTERN, system=archive.SYSTEM)
     check_http(client, retry, system=archive.SYSTEM)
     with archive.open_session(url, client, retry) as session:
-        return archive.find_channels(session, pattern=pattern, regexp=regexp)
+        names = archive.find_channels(session, pattern=pattern, regexp=regexp)
+    what = f"pattern {pattern!r}" if regexp is None else f"regexp {regexp!r}"
+    return _matched(names, what)
+
+
+def _matched(names: list[str], what: str) -> list[str]:
+    """``names``, with a :class:`~arrowtap.NoMatchWarning` if the pattern ``what`` matched none."""
+    if not names:
+        warnings.warn(f"{archive.SYSTEM}: {what} matches no channel", NoMatchWarning, stacklevel=3)
+    return names
 
 
 def _check_channels(channels: object) -> Channels:
@@ -92,7 +108,8 @@ def _check_channels(channels: object) -> Channels:
 
 def _names(source: ArchiveSamplesSource, channels: Channels) -> list[str]:
     if isinstance(channels, str):
-        return archive.find_channels(source.session, pattern=channels)
+        names = archive.find_channels(source.session, pattern=channels)
+        return _matched(names, f"pattern {channels!r}")
     return list(dict.fromkeys(channels))
 
 
@@ -103,6 +120,7 @@ def check_samples(
     end: object,
     count: object,
     *,
+    unit: object = None,
     columns: object,
     include_prior: object,
     page_size: object,
@@ -113,14 +131,14 @@ def check_samples(
 
     Examples
     --------
-    >>> check_samples("http://archiver:9812", ["root:ai1"], 0, 10, None, columns=None,
-    ...               include_prior=False, page_size=100, client=None, retry=None)
+    >>> check_samples("http://archiver:9812", ["root:ai1"], 0, 10, None, unit="ns",
+    ...               columns=None, include_prior=False, page_size=100, client=None, retry=None)
     (0, 10)
     """
     system = archive.SYSTEM
     checks.url("url", url, system=system)
     _check_channels(channels)
-    lo, hi = to_time_range(start, end)  # type: ignore[arg-type]
+    lo, hi = to_time_range(start, end, unit)  # type: ignore[arg-type]
     checks.optional(checks.positive_int, "count", count, system=system)
     project(SAMPLE_SCHEMA, columns)  # type: ignore[arg-type]
     checks.flag("include_prior", include_prior, system=system)
@@ -147,6 +165,7 @@ def plan_archive_samples(
     end: TimeLike | None = None,
     count: int | None = None,
     *,
+    unit: TimeUnit | None = None,
     columns: Sequence[str] | None = None,
     include_prior: bool = False,
     page_size: int = 65_536,
@@ -159,13 +178,13 @@ def plan_archive_samples(
     --------
     >>> from arrowtap.testing.pvarchiver import FakeArchiver
     >>> with FakeArchiver() as fake:
-    ...     plan = plan_archive_samples(fake.url, ["root:ai1"], 0, 10)
+    ...     plan = plan_archive_samples(fake.url, ["root:ai1"], 0, 10, unit="ns")
     >>> [part.key for part in plan.partitions]
     ['root:ai1']
     """
     lo, hi = check_samples(
-        url, channels, start, end, count, columns=columns, include_prior=include_prior,
-        page_size=page_size, client=client, retry=retry,
+        url, channels, start, end, count, unit=unit, columns=columns,
+        include_prior=include_prior, page_size=page_size, client=client, retry=retry,
     )  # fmt: skip
     source = ArchiveSamplesSource(url, client=client, retry=retry, page_size=page_size)
     try:
@@ -190,6 +209,7 @@ def scan_archive_samples(
     end: TimeLike | None = None,
     count: int | None = None,
     *,
+    unit: TimeUnit | None = None,
     columns: Sequence[str] | None = None,
     checkpoint: None = None,
     include_prior: bool = False,
@@ -208,6 +228,7 @@ def scan_archive_samples(
     end: TimeLike | None = None,
     count: int | None = None,
     *,
+    unit: TimeUnit | None = None,
     columns: Sequence[str] | None = None,
     checkpoint: CheckpointLike,
     include_prior: bool = False,
@@ -225,6 +246,7 @@ def scan_archive_samples(
     end: TimeLike | None = None,
     count: int | None = None,
     *,
+    unit: TimeUnit | None = None,
     columns: Sequence[str] | None = None,
     checkpoint: CheckpointLike | None = None,
     include_prior: bool = False,
@@ -249,7 +271,7 @@ def scan_archive_samples(
     --------
     >>> from arrowtap.testing.pvarchiver import FakeArchiver
     >>> with FakeArchiver() as fake:
-    ...     reader = scan_archive_samples(fake.url, "*", 0, 10**18)
+    ...     reader = scan_archive_samples(fake.url, "*", 0, 10**18, unit="ns")
     ...     table = reader.read_all()
     >>> table.schema.field("time").type
     TimestampType(timestamp[ns, tz=UTC])
@@ -261,6 +283,7 @@ def scan_archive_samples(
         start,
         end,
         count,
+        unit=unit,
         columns=columns,
         include_prior=include_prior,
         page_size=page_size,
@@ -278,6 +301,7 @@ def read_archive_samples(
     end: TimeLike | None = None,
     count: int | None = None,
     *,
+    unit: TimeUnit | None = None,
     columns: Sequence[str] | None = None,
     checkpoint: None = None,
     include_prior: bool = False,
@@ -296,6 +320,7 @@ def read_archive_samples(
     end: TimeLike | None = None,
     count: int | None = None,
     *,
+    unit: TimeUnit | None = None,
     columns: Sequence[str] | None = None,
     checkpoint: CheckpointLike,
     include_prior: bool = False,
@@ -313,6 +338,7 @@ def read_archive_samples(
     end: TimeLike | None = None,
     count: int | None = None,
     *,
+    unit: TimeUnit | None = None,
     columns: Sequence[str] | None = None,
     checkpoint: CheckpointLike | None = None,
     include_prior: bool = False,
@@ -331,7 +357,11 @@ def read_archive_samples(
         Channel names, or a glob (``"ring:*"``) resolved on the server.
     start, end : datetime, pandas.Timestamp, str or int
         The range, both ends included: timezone-aware datetimes or Timestamps,
-        ISO strings with an offset, or nanoseconds since the epoch. ``end=None``: now.
+        ISO strings with an offset, or integer counts since the epoch in
+        ``unit``. ``end=None``: now.
+    unit : {"s", "ms", "us", "ns"}, optional
+        The unit of integer ``start`` and ``end``, which need one (as
+        ``pandas.to_datetime``): ``1714521600`` alone is refused, not taken as ns.
     count : int, optional
         Ask the server for about this many samples over the range; it picks a
         decimation level (``minMaxDouble`` samples). ``None``: raw samples.
@@ -359,7 +389,9 @@ def read_archive_samples(
     pandas.DataFrame or Increment
         One row per sample, the columns of :data:`arrowtap.SAMPLE_SCHEMA`,
         grouped by channel (in the order given, or the server's for a glob),
-        in time order within a channel.
+        in time order within a channel: the lossless ones and ``value``, the
+        sample's one number (float64; null for waveforms, enums and strings),
+        which :func:`arrowtap.pivot_samples` spreads one column per channel.
 
     Examples
     --------
@@ -377,6 +409,7 @@ def read_archive_samples(
         start,
         end,
         count,
+        unit=unit,
         columns=columns,
         include_prior=include_prior,
         page_size=page_size,

@@ -11,7 +11,7 @@ from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.pvarchiver.samples import Channels, plan_archive_samples
 from arrowtap.io import job
 from arrowtap.io.contract import Page, Partition, Plan
-from arrowtap.io.inputs import TimeLike
+from arrowtap.io.inputs import TimeLike, TimeUnit
 from arrowtap.io.sync import SyncSummary
 
 __all__ = ["sync_archive_samples"]
@@ -24,6 +24,7 @@ def sync_archive_samples(
     end: TimeLike | None = None,
     *,
     to: job.SyncTarget,
+    unit: TimeUnit | None = None,
     checkpoint: CheckpointLike | None = None,
     wait: float | None = None,
     schema_contract: str = "evolve",
@@ -43,7 +44,12 @@ def sync_archive_samples(
     Each channel's offset (the time of its last sample written) is committed
     to the checkpoint after its page is durable; the next run continues after
     it. ``end=None`` means now, so repeated runs (or ``follow=True``) follow a
-    live archive. The other parameters are as in :func:`read_archive_samples`.
+    live archive. The other parameters are as in :func:`read_archive_samples`
+    (an integer ``start`` or ``end`` needs its ``unit``). A ``start`` earlier
+    than a channel's committed offset does not read the samples before it again:
+    the run resumes from the offset and warns
+    (:class:`~arrowtap.errors.CheckpointAheadWarning`); ``arrowtap state rewind``
+    moves the offset back.
 
     Parameters
     ----------
@@ -82,7 +88,8 @@ def sync_archive_samples(
     >>> import tempfile
     >>> from arrowtap.testing.pvarchiver import FakeArchiver
     >>> with FakeArchiver() as fake:
-    ...     summary = sync_archive_samples(fake.url, "*", 0, 2**62, to=tempfile.mkdtemp())
+    ...     out = tempfile.mkdtemp()
+    ...     summary = sync_archive_samples(fake.url, "*", 0, 2**62, unit="ns", to=out)
     >>> summary.rows > 0
     True
     """
@@ -94,6 +101,7 @@ def sync_archive_samples(
             start,
             end,
             count,
+            unit=unit,
             columns=columns,
             include_prior=include_prior,
             page_size=page_size,

@@ -1,10 +1,12 @@
 """Command line: serve a fake FinSpace until SIGTERM / SIGINT.
 
 ``python -m arrowtap.testing.finspace --port PORT [--clusters N]
-[--throttle-rate R]`` prints exactly ``READY <url>`` once serving and exits
-0 on SIGTERM or SIGINT. Sign requests with
-:data:`arrowtap.testing.finspace.TEST_CREDENTIALS`; the environment holding
-the clusters is :func:`arrowtap.testing.finspace.environment_id` ``(0, seed)``.
+[--throttle-rate R]`` prints exactly ``READY <url> aws_access_key_id=<key>
+aws_secret_access_key=<secret> region=<region>`` once serving and exits 0 on
+SIGTERM or SIGINT: requests must be signed with those test credentials
+(:data:`arrowtap.testing.finspace.TEST_CREDENTIALS`; others are refused with
+``UnrecognizedClientException``). The environment holding the clusters is
+:func:`arrowtap.testing.finspace.environment_id` ``(0, seed)``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 
 from arrowtap.testing._loopback import serve_until_signal, stop_on_signals
 from arrowtap.testing.finspace.fake import FakeFinSpace
+from arrowtap.testing.finspace.sigv4 import TEST_CREDENTIALS
 
 __all__ = ["main"]
 
@@ -57,7 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         port=args.port,
     )
     with fake:
-        serve_until_signal(f"READY {fake.url}", stop)
+        keys = " ".join(f"{k}={v}" for k, v in TEST_CREDENTIALS.items())  # made up, for the fake
+        serve_until_signal(f"READY {fake.url} {keys} region={args.region}", stop)
     return 0
 
 

@@ -1,10 +1,11 @@
 """Command line: serve a fake Kinetica until SIGTERM / SIGINT.
 
 ``python -m arrowtap.testing.kinetica --port PORT --monitor-port PORT`` (0 = a free
-port) prints exactly ``READY http=<url> zmq=<url>`` once serving and exits 0 on
-SIGTERM or SIGINT. ``--rows N`` preloads a table ``bench`` of N rows (columns ``id``
-long primary key, ``ts`` timestamp, ``x`` double, ``sym`` char8, ``note`` nullable
-string) for benchmarks.
+port) prints exactly ``READY http=<url> zmq=<url> login=<user>:<password>`` (``login=none``
+without ``--username``: it accepts any request) once serving and exits 0 on SIGTERM or
+SIGINT. Give ``zmq=`` to ``monitor_kinetica(monitor_url=...)``. ``--rows N`` preloads
+a table ``bench`` of N rows (columns ``id`` long primary key, ``ts`` timestamp, ``x``
+double, ``sym`` char8, ``note`` nullable string) for benchmarks.
 """
 
 from __future__ import annotations
@@ -103,7 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.rows:
             fake.create_table("bench", BENCH_COLUMNS)
             fake.insert_arrow("bench", bench_table(args.rows))
-        serve_until_signal(f"READY http={fake.url} zmq={fake.monitor_url}", stop)
+        login = f"{args.username}:{args.password or ''}" if args.username else "none"
+        ready = f"READY http={fake.url} zmq={fake.monitor_url} login={login}"
+        serve_until_signal(ready, stop)  # test credentials, made up for the fake
     return 0
 
 

@@ -2,8 +2,9 @@
 
 ``python -m arrowtap.testing.pvarchiver --port 9812 [--admin-port 4812] [--samples N]
 [--channels K] [--live] [--fault-rate R] [--fault-kinds 503 reset ...]`` prints one line
-``READY archive=<base url>`` (``READY archive=<base url> admin=<admin base url>`` with
-``--admin-port``) once serving and exits 0 on SIGTERM or SIGINT.
+``READY archive=<base url>`` (``READY archive=<base url> admin=<admin base url>
+login=admin:admin`` with ``--admin-port``: the administrative API's test login, which
+its modifying requests need) once serving and exits 0 on SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
@@ -97,7 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         admin_port=args.admin_port or 0,
     ) as fake:
         ready = f"READY archive={fake.url}"
-        serve_until_signal(f"{ready} admin={fake.admin_url}" if admin else ready, stop)
+        if admin:  # the fake's own test login (FakeArchiver's default admin_users)
+            ready = f"{ready} admin={fake.admin_url} login=admin:admin"
+        serve_until_signal(ready, stop)
     return 0
 
 

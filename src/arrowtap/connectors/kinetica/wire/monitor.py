@@ -30,7 +30,13 @@ from arrowtap.connectors.kinetica.wire.client import SYSTEM, KineticaClient
 from arrowtap.connectors.kinetica.wire.incremental import KeyOrder
 from arrowtap.connectors.kinetica.wire.pages import get_records_request, read_records_page
 from arrowtap.connectors.kinetica.wire.types import KineticaType
-from arrowtap.errors import BadRequestError, InvalidArgumentError, NotFoundError, TransportError
+from arrowtap.errors import (
+    ArrowtapError,
+    BadRequestError,
+    InvalidArgumentError,
+    NotFoundError,
+    TransportError,
+)
 
 __all__ = ["DEFAULT_MONITOR_PORT", "EVENTS", "MonitorConnection", "monitor_url_of", "read_sorted"]
 
@@ -198,7 +204,7 @@ class MonitorConnection:
             if not watch.poll(int(self.connect_timeout * 1000)):
                 raise TransportError(
                     f"{SYSTEM} table monitor of {self.table!r}: no ZMQ connection to "
-                    f"{self.monitor_url} within {self.connect_timeout} s"
+                    f"{self.monitor_url} within {self.connect_timeout} s; {self._hint()}"
                 )
             recv_monitor_message(watch)
         finally:
@@ -207,6 +213,22 @@ class MonitorConnection:
         for topic in self.topics:
             sock.setsockopt_string(zmq.SUBSCRIBE, topic)
         time.sleep(SETTLE)
+
+    def _hint(self) -> str:
+        """What to pass as ``monitor_url=``: where the server says it publishes, if it says."""
+        try:
+            reply = self.client.call("/show/system/properties", {"options": {}})
+            port = str(reply["property_map"]["conf.set_monitor_port"])
+        except (ArrowtapError, KeyError, TypeError):  # a server that does not say
+            return "pass monitor_url='tcp://host:port' (the server's conf.set_monitor_port)"
+        host = self.monitor_url.removeprefix("tcp://").rsplit(":", 1)[0]  # the server's
+        advertised = f"tcp://{host}:{port}"
+        if advertised == self.monitor_url:
+            return f"the server advertises {advertised} (conf.set_monitor_port): is it reachable?"
+        return (
+            f"the server advertises port {port} (conf.set_monitor_port): "
+            f"pass monitor_url={advertised!r}"
+        )
 
     def receive(self, timeout: float, limit: int = 256) -> list[Message]:
         """The messages that arrive within `timeout` seconds: all those waiting, up to `limit`."""
