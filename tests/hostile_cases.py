@@ -108,8 +108,8 @@ def _without(kwargs: Kwargs, *names: str) -> Kwargs:
 
 
 def _samples(w: World) -> Kwargs:
-    return dict(url=w.archive.url, channels=["root:ai1"], start=START, end=END, count=None,
-                columns=None, include_prior=False, page_size=1000, client=None,
+    return dict(url=w.archive.url, channels=["root:ai1"], start=START, end=END, unit="ns",
+                count=None, columns=None, include_prior=False, page_size=1000, client=None,
                 retry=FAST)  # fmt: skip
 
 
@@ -138,7 +138,7 @@ def _harperdb(w: World) -> Kwargs:
 
 def _table(w: World) -> Kwargs:
     return _harperdb(w) | dict(database="data", table="t", columns=None, since=None,
-                               page_size=2, schema=None)  # fmt: skip
+                               unit=None, page_size=2, schema=None)  # fmt: skip
 
 
 def _sync(w: World) -> Kwargs:
@@ -158,6 +158,11 @@ def _fleet(w: World) -> Kwargs:
 
 def _frame() -> pd.DataFrame:
     return pd.DataFrame({"id": [1, 2], "x": [0.5, 1.5]})
+
+
+def _samples_frame() -> pd.DataFrame:
+    return pd.DataFrame({"channel": ["a", "b"], "time": pd.to_datetime([1, 1], utc=True),
+                         "value": [0.5, 1.5]})  # fmt: skip
 
 
 def _desired(w: World) -> list[dict[str, Any]]:
@@ -228,8 +233,9 @@ CASES: dict[str, Case] = {
     | dict(npartitions=2),
     "arrowtap.dask.sync_archive_samples": case(
         _samples, to=FRESH, checkpoint=None, wait=None, npartitions=2, max_concurrency=1),
-    "arrowtap.read_archive_channel": case(_admin, name="root:ai1", server_id=None),
-    "arrowtap.read_archive_server_status": _admin,
+    "arrowtap.read_archive_channel": case(_admin, name="root:ai1", server_id=None, columns=None),
+    "arrowtap.read_archive_server_status": case(_admin, columns=None),
+    "arrowtap.pivot_samples": case(samples=Of(lambda w: _samples_frame()), values="value"),
     "arrowtap.export_archive_config": case(_admin, server_id=THIS_SERVER_ID, path=FRESH),
     "arrowtap.import_archive_config": case(
         _admin, server_id=THIS_SERVER_ID, xml=Of(lambda w: w.archive_xml), username="admin",
@@ -242,10 +248,10 @@ CASES: dict[str, Case] = {
         refresh_errors=False, batch_size=10),
     "arrowtap.sync_kinetica": case(
         _kinetica, _follow, _table_read, increasing_column="id", max_concurrency=2),
-    "arrowtap.sync_kinetica_sql": case(_kinetica, _sync, sql=SQL),
+    "arrowtap.sync_kinetica_sql": case(_kinetica, _sync, sql=SQL, columns=None),
     "arrowtap.write_kinetica": lambda w: _without(_kinetica(w), "page_size") | dict(
         data=_frame(), table="w", mode="append", create=True, batch_size=10, primary_key=(),
-        shard_key=(), properties=None, table_options=None, coerce=False),
+        shard_key=(), properties=None, table_options=None, coerce=False, index=None),
     "arrowtap.monitor_kinetica": case(
         _monitor, events=("insert",), decode_failure_mode="skip", stop_when_idle=0.1),
     "arrowtap.sync_kinetica_monitor": case(_monitor, _sync, follow=False, stop_when_idle=0.1),
@@ -255,7 +261,7 @@ CASES: dict[str, Case] = {
         _kinetica, table="t", columns=None, where=None, partition_column="id", npartitions=2,
         divisions=None),
     "arrowtap.dask.read_kinetica_sql": case(
-        _kinetica, sql=SQL, partition_column="id", npartitions=2, divisions=None),
+        _kinetica, sql=SQL, partition_column="id", columns=None, npartitions=2, divisions=None),
     "arrowtap.dask.sync_kinetica": case(
         _kinetica, _table_read, to=FRESH, increasing_column="id", checkpoint=None, wait=None,
         npartitions=2, max_concurrency=1),
@@ -273,10 +279,10 @@ CASES: dict[str, Case] = {
         _table, to=FRESH, checkpoint=None, wait=None, npartitions=2, max_concurrency=1),
     "arrowtap.write_harperdb": case(
         _harperdb, data=Of(lambda w: _frame()), database="data", table="w", batch_size=10,
-        create=True, typed=False, primary_key="id"),
+        create=True, typed=False, primary_key="id", index=None),
     "arrowtap.sync_harperdb_cluster_status": case(_harperdb, _sync, columns=None),
-    "arrowtap.read_harperdb_nodes": _harperdb,
-    "arrowtap.read_harperdb_routes": _harperdb,
+    "arrowtap.read_harperdb_nodes": case(_harperdb, columns=None),
+    "arrowtap.read_harperdb_routes": case(_harperdb, columns=None),
     "arrowtap.harperdb.add_node": case(
         _nodes, subscriptions=SUBSCRIPTIONS, authorization=("u", "p"), verify_tls=None,
         retain_authorization=None),
@@ -320,7 +326,7 @@ for verb in ("read", "scan"):
         f"arrowtap.{verb}_archive_channels": case(_admin, server_id=None, columns=None),
         f"arrowtap.{verb}_archive_cluster_status": case(_admin, columns=None),
         f"arrowtap.{verb}_kinetica": case(_kinetica, _table_read, _reading, increasing_column=None),
-        f"arrowtap.{verb}_kinetica_sql": case(_kinetica, sql=SQL, max_concurrency=2),
+        f"arrowtap.{verb}_kinetica_sql": case(_kinetica, sql=SQL, columns=None, max_concurrency=2),
         f"arrowtap.{verb}_harperdb": case(_table, checkpoint=None),
         f"arrowtap.{verb}_harperdb_cluster_status": case(_harperdb, columns=None),
         f"arrowtap.{verb}_fleet": _fleet,

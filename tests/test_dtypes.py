@@ -196,17 +196,27 @@ def test_archive_samples(fake_archiver: FakeArchiver, convert_string: bool) -> N
     channels = ["root:ai1", "temp+offset", "beam energy", "détecteur:état", "wave:double"]
     channels += ["wave:long", "msg:text"]
     start, end = DEFAULT_END_NS - 1800 * 10**9, DEFAULT_END_NS + 1800 * 10**9
-    frame = arrowtap.read_archive_samples(fake_archiver.url, channels, start, end)
+    frame = arrowtap.read_archive_samples(fake_archiver.url, channels, start, end, unit="ns")
     no_object_columns(frame)
-    scanned = arrowtap.scan_archive_samples(fake_archiver.url, channels, start, end).read_all()
+    scanned = arrowtap.scan_archive_samples(
+        fake_archiver.url, channels, start, end, unit="ns"
+    ).read_all()
     for name in ("warn_low", "alarm_low", "display_low"):  # the server's NaN, and nulls
         column = scanned.column(name)
         nan = pa.compute.sum(pa.compute.is_nan(column)).as_py()
         assert frame[name].dtype == pd.ArrowDtype(pa.float64())
         assert frame[name].isna().sum() == column.null_count > 0
         assert sum(map(math.isnan, frame[name].to_numpy(dtype=float, na_value=0.0))) == nan
+    # The value a plot uses: float64, null where a sample has none (a waveform, an enum,
+    # a string), and a NaN the server sent kept apart from a null.
+    assert frame["value"].dtype == pd.ArrowDtype(pa.float64())
+    values = scanned.column("value")
+    assert frame["value"].isna().sum() == values.null_count > 0
+    assert pa.compute.sum(pa.compute.is_nan(values)).as_py() > 0
     # The windows after the last sample are empty partitions.
-    ddf = arrowtap.dask.read_archive_samples(fake_archiver.url, channels, start, end, npartitions=4)
+    ddf = arrowtap.dask.read_archive_samples(
+        fake_archiver.url, channels, start, end, npartitions=4, unit="ns"
+    )
     agree(frame, ddf, ["channel", "time"], index="time")
 
 

@@ -31,6 +31,7 @@ import arrowtap.harperdb
 from arrowtap.checkpoint import Checkpoint
 from arrowtap.errors import (
     ArrowtapError,
+    ArrowtapWarning,
     CheckpointError,
     InvalidArgumentError,
     InvalidTypeError,
@@ -132,8 +133,8 @@ def shown(kwargs: dict[str, Any]) -> str:
 
 
 def acceptable(exc: BaseException | None) -> bool:
-    """A result, a typed arrowtap error, or Python refusing the call's own signature."""
-    if exc is None or isinstance(exc, ArrowtapError):
+    """A result, a typed arrowtap error or warning, or Python refusing the call's own signature."""
+    if exc is None or isinstance(exc, ArrowtapError | ArrowtapWarning):
         return True
     binding = ("unexpected keyword argument", "missing", "positional argument")
     tb = exc.__traceback__
@@ -356,7 +357,8 @@ def test_a_truncated_checkpoint_file_is_an_error_not_a_new_checkpoint(
     world: World, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    run = dict(url=world.archive.url, channels=["root:ai1"], start=START, end=END, to=out)
+    run = dict(url=world.archive.url, channels=["root:ai1"], start=START, end=END, unit="ns")
+    run["to"] = out
     assert arrowtap.sync_archive_samples(**run).rows > 0
     written = sorted(out.rglob("*.parquet"))
     (tmp_path / "out.checkpoint.sqlite").write_bytes(b"")  # truncated: every offset gone

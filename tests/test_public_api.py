@@ -20,11 +20,13 @@ import arrowtap.errors
 
 EXPECTED_ALL = {
     "ArrowtapError",
+    "ArrowtapWarning",
     "AuthenticationError",
     "BadRequestError",
     "CallbackKind",
     "ChannelNotFoundError",
     "Checkpoint",
+    "CheckpointAheadWarning",
     "CheckpointAttributes",
     "CheckpointError",
     "CheckpointExistsError",
@@ -47,6 +49,7 @@ EXPECTED_ALL = {
     "KineticaInsertError",
     "KineticaTableMonitor",
     "MonitorStream",
+    "NoMatchWarning",
     "NotFoundError",
     "NotSupportedError",
     "ParquetDatasetSink",
@@ -72,6 +75,7 @@ EXPECTED_ALL = {
     "import_archive_config",
     "monitor_kinetica",
     "open_checkpoint",
+    "pivot_samples",
     "read_archive_channel",
     "read_archive_channels",
     "read_archive_cluster_status",
@@ -211,6 +215,15 @@ def _public_functions() -> list[tuple[str, Callable[..., Any]]]:
     return functions
 
 
+def test_every_reader_takes_columns_and_every_row_writer_an_index_flag() -> None:
+    functions = dict(_public_functions())
+    readers = [n for n in functions if n.split(".")[-1].startswith(("read_", "scan_"))]
+    assert [n for n in readers if "columns" not in inspect.signature(functions[n]).parameters] == []
+    # Rows in, as pandas' to_sql: a frame's index is data unless index=False.
+    for name in ("arrowtap.write_kinetica", "arrowtap.write_harperdb"):
+        assert inspect.signature(functions[name]).parameters["index"].default is None
+
+
 def _sections(doc: str) -> dict[str, list[str]]:
     """Split a cleaned docstring into ``{header: body lines}``; the summary is under ``""``."""
     lines = doc.splitlines()
@@ -253,6 +266,7 @@ def test_public_functions_are_the_expected_ones() -> None:
         "arrowtap.import_archive_config",
         "arrowtap.monitor_kinetica",
         "arrowtap.open_checkpoint",
+        "arrowtap.pivot_samples",
         "arrowtap.read_archive_channel",
         "arrowtap.read_archive_channels",
         "arrowtap.read_archive_cluster_status",
@@ -367,8 +381,17 @@ ERROR_TREE: dict[str, tuple[str | None, tuple[type[BaseException], ...]]] = {
 }
 
 
+WARNINGS = {"ArrowtapWarning": UserWarning, "NoMatchWarning": "ArrowtapWarning",
+            "CheckpointAheadWarning": "ArrowtapWarning"}  # fmt: skip
+
+
 def test_every_error_is_in_the_documented_tree() -> None:
-    assert set(arrowtap.errors.__all__) == set(ERROR_TREE) | {"Interrupted"}
+    assert set(arrowtap.errors.__all__) == set(ERROR_TREE) | {"Interrupted"} | set(WARNINGS)
+    for name, parent in WARNINGS.items():
+        base = parent if isinstance(parent, type) else getattr(arrowtap.errors, parent)
+        assert issubclass(getattr(arrowtap, name), base)
+        assert not issubclass(getattr(arrowtap, name), arrowtap.ArrowtapError)
+        assert name in (arrowtap.errors.__doc__ or "")
     assert issubclass(arrowtap.Interrupted, KeyboardInterrupt)
     assert not issubclass(arrowtap.Interrupted, arrowtap.ArrowtapError)
     assert set(ERROR_TREE) <= set(arrowtap.__all__)

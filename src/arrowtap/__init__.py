@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from arrowtap.errors import (
     ArrowtapError,
+    ArrowtapWarning,
     AuthenticationError,
     BadRequestError,
     ChannelNotFoundError,
+    CheckpointAheadWarning,
     CheckpointError,
     CheckpointExistsError,
     CheckpointInvalidParamError,
@@ -37,6 +39,7 @@ from arrowtap.errors import (
     InvalidArgumentError,
     InvalidTypeError,
     KineticaInsertError,
+    NoMatchWarning,
     NotFoundError,
     NotSupportedError,
     PartialOperationError,
@@ -151,6 +154,9 @@ if TYPE_CHECKING:
     from arrowtap.connectors.pvarchiver.admin_write import (
         write_archive_channels,
     )
+    from arrowtap.connectors.pvarchiver.pivot import (
+        pivot_samples,
+    )
     from arrowtap.connectors.pvarchiver.samples import (
         find_archive_channels,
         read_archive_samples,
@@ -202,6 +208,7 @@ _LAZY = {
     "read_archive_samples": "arrowtap.connectors.pvarchiver.samples",
     "scan_archive_samples": "arrowtap.connectors.pvarchiver.samples",
     "sync_archive_samples": "arrowtap.connectors.pvarchiver.samples_sync",
+    "pivot_samples": "arrowtap.connectors.pvarchiver.pivot",
     "read_archive_channels": "arrowtap.connectors.pvarchiver.admin_sources",
     "scan_archive_channels": "arrowtap.connectors.pvarchiver.admin_sources",
     "sync_archive_channels": "arrowtap.connectors.pvarchiver.admin_sources",
@@ -264,11 +271,13 @@ _LAZY = {
 __all__ = [
     "SAMPLE_SCHEMA",
     "ArrowtapError",
+    "ArrowtapWarning",
     "AuthenticationError",
     "BadRequestError",
     "CallbackKind",
     "ChannelNotFoundError",
     "Checkpoint",
+    "CheckpointAheadWarning",
     "CheckpointAttributes",
     "CheckpointError",
     "CheckpointExistsError",
@@ -291,6 +300,7 @@ __all__ = [
     "KineticaInsertError",
     "KineticaTableMonitor",
     "MonitorStream",
+    "NoMatchWarning",
     "NotFoundError",
     "NotSupportedError",
     "ParquetDatasetSink",
@@ -315,6 +325,7 @@ __all__ = [
     "import_archive_config",
     "monitor_kinetica",
     "open_checkpoint",
+    "pivot_samples",
     "read_archive_channel",
     "read_archive_channels",
     "read_archive_cluster_status",

@@ -106,8 +106,8 @@ def add_node(
     ------
     PartialOperationError
         The node row is stored but the peer could not be updated (HarperDB
-        answers 200 with "... but there was an error updating target node:
-        <reason>"). Replication to the peer is attempted from then on;
+        answers 200 with ``"... but there was an error updating target node:
+        <reason>"``). Replication to the peer is attempted from then on;
         :func:`remove_node` undoes it.
 
     Examples

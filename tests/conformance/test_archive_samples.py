@@ -28,7 +28,7 @@ class TestArchiveSamples(SourceSuite):
     def case(self, fake: FakeArchiver) -> Case:
         return Case(
             args=(fake.url, CHANNELS),
-            kwargs={"start": DEFAULT_END_NS - 1200 * 10**9},
+            kwargs={"start": DEFAULT_END_NS - 1200 * 10**9, "unit": "ns"},
             keys=["channel", "time"],
             page_kwargs={"page_size": 97},
             empty_kwargs={"start": DEFAULT_END_NS + 10**9},

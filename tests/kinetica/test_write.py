@@ -219,7 +219,7 @@ def test_lists_that_are_all_empty_fit_any_array(fake: FakeKinetica) -> None:
 @pytest.mark.parametrize(
     ("arguments", "error", "message"),
     [
-        ({"data": [1, 2]}, InvalidTypeError, "takes a pandas or Dask DataFrame"),
+        ({"data": [1, 2]}, InvalidTypeError, "data must be a pandas or Dask DataFrame"),
         ({"data": pd.DataFrame({"m": [1, "x"]})}, InvalidArgumentError, "data: "),
         ({"url": 9191}, InvalidTypeError, "url must be a URL .*, not int"),
         ({"url": "kinetica:9191"}, InvalidArgumentError, "url must be http://host"),

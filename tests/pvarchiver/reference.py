@@ -17,10 +17,10 @@ from typing import Any
 import pyarrow as pa
 
 from arrowtap.connectors.pvarchiver.wire.schema import (
+    DECODED_SCHEMA,
     LEVELS,
     META_TYPES,
     QUALITIES,
-    SAMPLE_SCHEMA,
     TYPES,
 )
 
@@ -199,7 +199,7 @@ def _sample(value: Any, channel: str) -> dict[str, Any]:
         raise RefError("severity incomplete")
     if not isinstance(severity["hasValue"], bool):
         raise RefError("hasValue not a boolean")
-    row: dict[str, Any] = dict.fromkeys(SAMPLE_SCHEMA.names)
+    row: dict[str, Any] = dict.fromkeys(DECODED_SCHEMA.names)
     row.update(
         channel=channel,
         time=as_int(sample["time"]),
@@ -226,6 +226,22 @@ def reference_decode(body: bytes, channel: str) -> list[dict[str, Any]]:
     if type(samples) is not list:
         raise RefError("the body is not an array")
     return [_sample(sample, channel) for sample in samples]
+
+
+def reference_value(row: dict[str, Any]) -> float | None:
+    """The ``value`` of a decoded row: the one number of a double, long or mean sample."""
+    if row["type"] in ("double", "minMaxDouble"):
+        items = row["value_double"]
+    elif row["type"] == "long":
+        items = row["value_long"]
+    else:
+        return None  # enum indices are labels; strings are text
+    return float(items[0]) if len(items) == 1 else None
+
+
+def reference_samples(body: bytes, channel: str) -> list[dict[str, Any]]:
+    """Rows as every samples read delivers them: the decoded ones and their ``value``."""
+    return [{**row, "value": reference_value(row)} for row in reference_decode(body, channel)]
 
 
 def table_rows(data: pa.Table | pa.RecordBatch) -> list[dict[str, Any]]:

@@ -10,10 +10,10 @@ import pytest
 from arrowtap.connectors.pvarchiver.wire import _jsonv1
 from arrowtap.connectors.pvarchiver.wire.decode import SampleDecoder, decode_samples
 from arrowtap.connectors.pvarchiver.wire.schema import (
+    DECODED_SCHEMA,
     LEVELS,
     META_TYPES,
     QUALITIES,
-    SAMPLE_SCHEMA,
     TYPES,
 )
 from arrowtap.errors import DecodeError, InvalidArgumentError
@@ -139,7 +139,7 @@ def sample(kind: str = "double", value: str = "[1.5]", **extra: str) -> bytes:
 def decoded(body: bytes, channel: str = "ch") -> list[dict[str, Any]]:
     table = decode_samples(body, channel)
     table.validate(full=True)
-    assert table.schema.equals(SAMPLE_SCHEMA, check_metadata=True)
+    assert table.schema.equals(DECODED_SCHEMA, check_metadata=True)
     return table_rows(table)
 
 
@@ -183,8 +183,8 @@ def test_the_reference_decoder_agrees_on_the_examples() -> None:
 
 def test_the_arrow_types_are_the_declared_ones() -> None:
     table = decode_samples(SERVER_BODY, "ch")
-    assert table.schema == SAMPLE_SCHEMA
-    assert table.schema.metadata == SAMPLE_SCHEMA.metadata
+    assert table.schema == DECODED_SCHEMA
+    assert table.schema.metadata == DECODED_SCHEMA.metadata
     assert table.column("time").type == pa.timestamp("ns", tz="UTC")
     assert table.column("channel").null_count == 0
     assert table.column("value_double").null_count == 3
@@ -315,7 +315,7 @@ def test_empty_array_gives_an_empty_table_of_the_schema() -> None:
     for body in (b"[]", b" \n[ \t]\r\n "):
         table = decode_samples(body, "ch")
         assert table.num_rows == 0
-        assert table.schema == SAMPLE_SCHEMA
+        assert table.schema == DECODED_SCHEMA
 
 
 def test_channel_column_holds_the_channel_name() -> None:

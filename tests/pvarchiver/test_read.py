@@ -13,7 +13,7 @@ import arrowtap
 from arrowtap.testing.pvarchiver import FakeArchiver
 
 from .conftest import END, same_rows, sorted_table
-from .reference import normalized, reference_decode, table_rows
+from .reference import normalized, reference_samples, table_rows
 
 DAY = 86_400 * 10**9
 
@@ -26,7 +26,7 @@ def truth_rows(fake: FakeArchiver, name: str, start: int, end: int, *, prior: bo
     if prior and before:
         kept.insert(0, max(before, key=lambda s: s["time"]))
     kept.sort(key=lambda s: s["time"])
-    return reference_decode(json.dumps(kept).encode(), name)
+    return reference_samples(json.dumps(kept).encode(), name)
 
 
 def window(fake: FakeArchiver) -> tuple[int, int]:
@@ -38,7 +38,9 @@ def window(fake: FakeArchiver) -> tuple[int, int]:
 def test_every_channel_reads_exactly_the_ground_truth(fake_archiver) -> None:  # type: ignore[no-untyped-def]
     start, end = window(fake_archiver)
     for name in fake_archiver.channel_names:
-        table = arrowtap.scan_archive_samples(fake_archiver.url, [name], start, end).read_all()
+        table = arrowtap.scan_archive_samples(
+            fake_archiver.url, [name], start, end, unit="ns"
+        ).read_all()
         assert normalized(table_rows(table)) == normalized(
             truth_rows(fake_archiver, name, start, end)
         ), name
@@ -49,12 +51,12 @@ def test_include_prior_keeps_the_sample_in_force_at_start(fake_archiver) -> None
     start += 1  # between two samples: the server adds the one before
     name = "root:ai1"
     table = arrowtap.scan_archive_samples(
-        fake_archiver.url, [name], start, end, include_prior=True
+        fake_archiver.url, [name], start, end, include_prior=True, unit="ns"
     ).read_all()
     expected = truth_rows(fake_archiver, name, start, end, prior=True)
     assert normalized(table_rows(table)) == normalized(expected)
     assert table["time"][0].value < start
-    plain = arrowtap.read_archive_samples(fake_archiver.url, [name], start, end)
+    plain = arrowtap.read_archive_samples(fake_archiver.url, [name], start, end, unit="ns")
     assert len(plain) == table.num_rows - 1
 
 
@@ -64,7 +66,7 @@ def test_decimated_reads_are_sorted_and_complete(fake_archiver, count: int) -> N
     lo = min(fake_archiver.raw_samples(n)[0]["time"] for n in fake_archiver.channel_names)
     hi = lo + 2 * DAY
     for name in fake_archiver.channel_names:
-        table = arrowtap.scan_archive_samples(url, [name], lo, hi, count).read_all()
+        table = arrowtap.scan_archive_samples(url, [name], lo, hi, count, unit="ns").read_all()
         expected = truth_rows(fake_archiver, name, lo, hi, count=count)
         assert normalized(table_rows(table)) == normalized(expected), name
         times = table["time"].cast(pa.int64()).to_pylist()
@@ -92,7 +94,7 @@ def test_glob_list_and_single_names(fake_archiver) -> None:  # type: ignore[no-u
     assert arrowtap.find_archive_channels(url, regexp="root:.*") == ["root:ai1"]
     for special in ("temp+offset", "ring/current", "beam energy", "détecteur:état"):
         assert arrowtap.find_archive_channels(url, special) == [special]
-        df = arrowtap.read_archive_samples(url, [special], 0, END)
+        df = arrowtap.read_archive_samples(url, [special], 0, END, unit="ns")
         assert len(df) > 0
         assert set(df["channel"]) == {special}
 
@@ -107,12 +109,14 @@ def test_incremental_sync_of_a_live_archive_fetches_only_new_samples(tmp_path) -
         for kind in ("double", "long", "enum", "string", "double_array")
     ]
     with FakeArchiver(specs, clock=lambda: clock[0]) as fake:
-        first = arrowtap.sync_archive_samples(fake.url, "*", 0, clock[0], to=tmp_path)
+        first = arrowtap.sync_archive_samples(fake.url, "*", 0, clock[0], to=tmp_path, unit="ns")
         clock[0] += 120 * 10**9
         fake.advance(0)
-        second = arrowtap.sync_archive_samples(fake.url, "*", 0, clock[0], to=tmp_path)
-        third = arrowtap.sync_archive_samples(fake.url, "*", 0, clock[0], to=tmp_path)
-        truth = sorted_table(arrowtap.scan_archive_samples(fake.url, "*", 0, clock[0]).read_all())
+        second = arrowtap.sync_archive_samples(fake.url, "*", 0, clock[0], to=tmp_path, unit="ns")
+        third = arrowtap.sync_archive_samples(fake.url, "*", 0, clock[0], to=tmp_path, unit="ns")
+        truth = sorted_table(
+            arrowtap.scan_archive_samples(fake.url, "*", 0, clock[0], unit="ns").read_all()
+        )
     assert first.rows > 0
     assert 0 < second.rows < first.rows
     assert third.rows == 0
@@ -126,17 +130,21 @@ def test_incremental_sync_of_a_live_archive_fetches_only_new_samples(tmp_path) -
 
 def test_naive_datetime(fake_archiver) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(arrowtap.InvalidArgumentError, match="2024, 1, 1"):
-        arrowtap.read_archive_samples(fake_archiver.url, "*", dt.datetime(2024, 1, 1), END)
+        arrowtap.read_archive_samples(
+            fake_archiver.url, "*", dt.datetime(2024, 1, 1), END, unit="ns"
+        )
 
 
 def test_end_before_start(fake_archiver) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(arrowtap.InvalidArgumentError, match="before start"):
-        arrowtap.read_archive_samples(fake_archiver.url, "*", 10, 5)
+        arrowtap.read_archive_samples(fake_archiver.url, "*", 10, 5, unit="ns")
 
 
 def test_unknown_channel(fake_archiver) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(arrowtap.ChannelNotFoundError, match="'no:such:pv'"):
-        arrowtap.read_archive_samples(fake_archiver.url, ["root:ai1", "no:such:pv"], 0, END)
+        arrowtap.read_archive_samples(
+            fake_archiver.url, ["root:ai1", "no:such:pv"], 0, END, unit="ns"
+        )
 
 
 def test_invalid_regexp(fake_archiver) -> None:  # type: ignore[no-untyped-def]
@@ -147,7 +155,7 @@ def test_invalid_regexp(fake_archiver) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("name", ["../admin", "ring/../admin"])
 def test_path_traversal_name(fake_archiver, name: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(arrowtap.InvalidArgumentError, match=re.escape(repr(name))):
-        arrowtap.read_archive_samples(fake_archiver.url, [name], 0, END)
+        arrowtap.read_archive_samples(fake_archiver.url, [name], 0, END, unit="ns")
     assert not any("admin" in p for p in fake_archiver.stats.paths)
 
 
@@ -166,7 +174,9 @@ def test_body_not_json() -> None:
         _mock("application/json", b"<html>maintenance</html>") as client,
         pytest.raises(arrowtap.DecodeError, match="'pv'"),
     ):
-        arrowtap.read_archive_samples("http://h", ["pv"], 0, 1, client=client, retry=NO_RETRY)
+        arrowtap.read_archive_samples(
+            "http://h", ["pv"], 0, 1, client=client, retry=NO_RETRY, unit="ns"
+        )
 
 
 def test_wrong_content_type() -> None:
@@ -174,12 +184,14 @@ def test_wrong_content_type() -> None:
         _mock("text/html", b"[]") as client,
         pytest.raises(arrowtap.ProtocolError, match="text/html"),
     ):
-        arrowtap.read_archive_samples("http://h", ["pv"], 0, 1, client=client, retry=NO_RETRY)
+        arrowtap.read_archive_samples(
+            "http://h", ["pv"], 0, 1, client=client, retry=NO_RETRY, unit="ns"
+        )
 
 
 def test_bad_count(fake_archiver) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(arrowtap.InvalidArgumentError, match="-3"):
-        arrowtap.read_archive_samples(fake_archiver.url, "*", 0, END, count=-3)
+        arrowtap.read_archive_samples(fake_archiver.url, "*", 0, END, count=-3, unit="ns")
 
 
 def test_coarser_level_fallback_arrives_out_of_order_and_is_sorted() -> None:
@@ -195,7 +207,9 @@ def test_coarser_level_fallback_arrives_out_of_order_and_is_sorted() -> None:
     with FakeArchiver([spec]) as fake:
         sent = [s["time"] for s in fake.expected_samples("fallback:ai", start, end, count)]
         assert sent != sorted(sent)  # the server's finer segment comes first
-        table = arrowtap.scan_archive_samples(fake.url, ["fallback:ai"], start, end, count)
+        table = arrowtap.scan_archive_samples(
+            fake.url, ["fallback:ai"], start, end, count, unit="ns"
+        )
         table = table.read_all()
         expected = truth_rows(fake, "fallback:ai", start, end, count=count)
     times = table["time"].cast(pa.int64()).to_pylist()

@@ -23,12 +23,14 @@ from arrowtap.connectors.harperdb.wire.client import HarperDBClient, operation_u
 from arrowtap.connectors.harperdb.wire.views import (
     CLUSTER_STATUS_SCHEMA,
     NODE_ATTRIBUTES,
+    NODES_SCHEMA,
+    ROUTES_SCHEMA,
     cluster_status_table,
     nodes_table,
     routes_table,
 )
 from arrowtap.io import job, reading
-from arrowtap.io.contract import Page, Partition, Plan
+from arrowtap.io.contract import Page, Partition, Plan, project
 from arrowtap.io.frames import to_pandas
 from arrowtap.io.sync import SyncSummary
 from arrowtap.io.views import ViewSource
@@ -297,6 +299,7 @@ def sync_harperdb_cluster_status(
 def read_harperdb_nodes(
     url: str,
     *,
+    columns: Sequence[str] | None = None,
     username: str | None = None,
     password: str | None = None,
     client: httpx.Client | None = None,
@@ -304,7 +307,9 @@ def read_harperdb_nodes(
 ) -> pd.DataFrame:
     """Read the nodes a node knows (its ``system.hdb_nodes`` table) into a DataFrame.
 
-    Parameters are those of :func:`read_harperdb_cluster_status`.
+    Parameters are those of :func:`read_harperdb_cluster_status`; ``columns``
+    picks some of :data:`~arrowtap.connectors.harperdb.wire.views.NODES_SCHEMA`'s,
+    in that order.
 
     Returns
     -------
@@ -322,6 +327,7 @@ def read_harperdb_nodes(
     >>> df[["name", "replicates"]].values.tolist()
     [['node2', True]]
     """
+    wanted = project(NODES_SCHEMA, columns).names
     with open_node(url, username, password, client, retry) as hdb:
         records = hdb.operation(
             "search_by_value",
@@ -331,12 +337,13 @@ def read_harperdb_nodes(
             search_value="*",
             get_attributes=list(NODE_ATTRIBUTES),
         )
-    return to_pandas(nodes_table(records))
+    return to_pandas(nodes_table(records).select(wanted))
 
 
 def read_harperdb_routes(
     url: str,
     *,
+    columns: Sequence[str] | None = None,
     username: str | None = None,
     password: str | None = None,
     client: httpx.Client | None = None,
@@ -345,7 +352,8 @@ def read_harperdb_routes(
     """Read a node's replication routes (``cluster_get_routes``) into a DataFrame.
 
     HarperDB 4.7.29 answers the routes loaded when the server started, not
-    those set since (see :func:`arrowtap.harperdb.cluster_set_routes`).
+    those set since (see :func:`arrowtap.harperdb.cluster_set_routes`). Parameters
+    are those of :func:`read_harperdb_nodes`.
 
     Returns
     -------
@@ -360,5 +368,6 @@ def read_harperdb_routes(
     >>> read_harperdb_routes("http://node1:9925", client=client)[["host", "port"]].values.tolist()
     [['10.0.0.2', 9933]]
     """
+    wanted = project(ROUTES_SCHEMA, columns).names
     with open_node(url, username, password, client, retry) as hdb:
-        return to_pandas(routes_table(hdb.operation("cluster_get_routes")))
+        return to_pandas(routes_table(hdb.operation("cluster_get_routes")).select(wanted))

@@ -1,4 +1,4 @@
-"""``write_harperdb``: pandas, Arrow or Dask data upserted into a HarperDB table in batches."""
+"""``write_harperdb``: pandas, Dask or any Arrow data upserted into a HarperDB table in batches."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pandas as pd
 import pyarrow as pa
 
 from arrowtap import _checks as checks
@@ -19,7 +18,7 @@ from arrowtap.connectors.harperdb.wire.writer import (
     HarperDBWriter,
     WriteSummary,
 )
-from arrowtap.errors import InvalidArgumentError
+from arrowtap.io.writable import check_index, from_pandas, is_dask, to_arrow, writes_index
 
 __all__ = ["MAX_BATCH", "write_harperdb"]
 
@@ -27,40 +26,27 @@ MAX_BATCH = 1_000_000
 """Most records per ``upsert`` request (one JSON body holds them all)."""
 
 
-def _batches(data: Any) -> tuple[pa.Schema, Iterator[pa.RecordBatch], pa.Table | None]:
+_WHO = "write_harperdb"
+
+
+def _batches(
+    data: Any, index: bool | None
+) -> tuple[pa.Schema, Iterator[pa.RecordBatch], pa.Table | None]:
     """The input's schema, its batches, and the whole table when it is in memory."""
-    try:
-        if isinstance(data, dict):
-            data = pa.table(data)
-        if isinstance(data, pd.DataFrame):
-            data = pa.Table.from_pandas(data, preserve_index=None)
-    except (TypeError, ValueError, pa.ArrowException) as exc:
-        # pa.table({"a": 1}) and a column of objects Arrow cannot type: the input's fault.
-        raise InvalidArgumentError(
-            f"write_harperdb: data is not a table of columns Arrow can type: {exc}"
-        ) from exc
-    if isinstance(data, pa.RecordBatch):
-        data = pa.Table.from_batches([data])
-    if isinstance(data, pa.Table):
-        return data.schema, iter(data.to_batches()), data
-    if isinstance(data, pa.RecordBatchReader):
-        return data.schema, iter(data), None
-    if type(data).__module__.split(".")[0] == "dask" and hasattr(data, "to_delayed"):
+    if is_dask(data):
         parts = data.to_delayed()
-        meta = pa.Schema.from_pandas(data._meta, preserve_index=None)
+        written = writes_index(data._meta.index, index)  # once: the same columns throughout
+        meta = from_pandas(data._meta, written, system=_WHO).schema
 
         def computed() -> Iterator[pa.RecordBatch]:
             for part in parts:  # one partition in memory at a time
-                frame = part.compute()
-                yield from pa.Table.from_pandas(
-                    frame, schema=meta, preserve_index=None
-                ).to_batches()
+                yield from from_pandas(part.compute(), written, schema=meta).to_batches()
 
         return meta, computed(), None
-    raise InvalidArgumentError(
-        "write_harperdb: data must be a pandas or Dask DataFrame, a pyarrow Table, RecordBatch"
-        f" or RecordBatchReader, or a dict of columns; got {type(data).__name__}"
-    )
+    table = to_arrow(data, index, system=_WHO)
+    if isinstance(table, pa.RecordBatchReader):
+        return table.schema, iter(table), None
+    return table.schema, iter(table.to_batches()), table
 
 
 def write_harperdb(
@@ -73,6 +59,7 @@ def write_harperdb(
     create: bool = True,
     typed: bool = False,
     primary_key: str = "id",
+    index: bool | None = None,
     username: str | None = None,
     password: str | None = None,
     client: httpx.Client | None = None,
@@ -85,9 +72,10 @@ def write_harperdb(
 
     Parameters
     ----------
-    data : pandas.DataFrame, dask.dataframe.DataFrame, pyarrow.Table, RecordBatch, RecordBatchReader
+    data : pandas or Dask DataFrame, pyarrow Table, RecordBatch, RecordBatchReader, Arrow stream
         The rows (a dict of columns also works). A Dask DataFrame is computed a
-        partition at a time; a reader is consumed a batch at a time.
+        partition at a time; a reader is consumed a batch at a time, and so is
+        anything with ``__arrow_c_stream__`` (a Polars DataFrame, a DuckDB relation).
     url, database, table : str
         The node and the table.
     batch_size : int
@@ -107,6 +95,12 @@ def write_harperdb(
         it, so there it can only be read whole.
     primary_key : str
         The column holding the keys (strings or numbers, never null).
+    index : bool, optional
+        Write a pandas (or Dask) index as attributes named after its levels
+        (``index`` when unnamed), as ``DataFrame.to_sql`` does: a frame indexed
+        by its keys writes them. By default (``None``) it is written unless it
+        is an unnamed ``RangeIndex`` (row numbers); ``True`` writes even that;
+        ``False`` writes no index.
     username, password, client, retry
         As for :func:`read_harperdb_cluster_status`.
 
@@ -142,7 +136,8 @@ def write_harperdb(
     checks.positive_int("batch_size", batch_size, maximum=MAX_BATCH, system=SYSTEM)
     checks.flag("create", create, system=SYSTEM)
     checks.flag("typed", typed, system=SYSTEM)
-    schema, batches, whole = _batches(data)
+    index = check_index(index, system=SYSTEM)
+    schema, batches, whole = _batches(data, index)
     with open_node(url, username, password, client, retry) as hdb:
         writer = HarperDBWriter(
             hdb, database, table, primary_key=primary_key, batch_size=batch_size

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.kinetica import ranges
-from arrowtap.connectors.kinetica._arguments import check_dask_read, check_name
+from arrowtap.connectors.kinetica._arguments import check_dask_read, check_name, check_names
 from arrowtap.connectors.kinetica.sql import CHECKPOINT_NAME as SQL_CHECKPOINT
 from arrowtap.connectors.kinetica.sql_source import SqlSource
 from arrowtap.connectors.kinetica.table_source import DEFAULT_PAGE_SIZE
@@ -37,6 +37,7 @@ def read_kinetica_sql(
     sql: str,
     *,
     partition_column: str,
+    columns: Sequence[str] | None = None,
     npartitions: int | None = None,
     divisions: Sequence[Any] | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
@@ -62,6 +63,9 @@ def read_kinetica_sql(
         As in :func:`arrowtap.read_kinetica_sql`.
     partition_column : str
         A result column of integer or floating-point type to split on and index by.
+    columns : list of str, optional
+        Only these result columns, in this order (``partition_column`` is the
+        index whether named or not).
     npartitions : int, optional
         Split its range (smallest to largest value) into this many equal ranges.
     divisions : list, optional
@@ -90,6 +94,9 @@ def read_kinetica_sql(
     check_dask_read(url, npartitions, divisions, page_size, *connection)
     check_name("partition_column", partition_column)
     column_name(partition_column)
+    columns = check_names("columns", columns)
+    if columns is not None and partition_column not in columns:
+        columns = [partition_column, *columns]
     inner = _inner(sql)
     settings: dict[str, Any] = {
         "page_size": page_size, "username": username, "password": password, "token": token,
@@ -116,7 +123,7 @@ def read_kinetica_sql(
     n = len(bounds) - 1
     parts = [source.range_partition(col, bounds[i], bounds[i + 1], i == n - 1) for i in range(n)]
     return from_plan(
-        Plan(source, parts, SQL_CHECKPOINT, snapshot=True),
+        Plan(source, parts, SQL_CHECKPOINT, snapshot=True, columns=columns),
         [[p] for p in parts],
         index=partition_column,
         sort_by=(partition_column,),

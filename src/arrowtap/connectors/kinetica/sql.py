@@ -8,7 +8,7 @@ appends the whole result once per run, each row stamped with the run's time
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import httpx
 import pandas as pd
@@ -41,6 +41,7 @@ def plan_kinetica_sql(
     url: str,
     sql: str,
     *,
+    columns: Sequence[str] | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     username: str | None = None,
     password: str | None = None,
@@ -67,10 +68,16 @@ def plan_kinetica_sql(
     ...     plan = plan_kinetica_sql(fake.url, "SELECT id AS n FROM t")
     >>> plan.schema.names, plan.snapshot, plan.checkpoint_name
     (['n'], True, 'kinetica-sql')
+    >>> with FakeKinetica() as fake:
+    ...     _ = fake.create_table("t", [("id", "long")])
+    ...     plan_kinetica_sql(fake.url, "SELECT id AS n FROM t", columns=["id"])
+    Traceback (most recent call last):
+    ...
+    arrowtap.errors.InvalidArgumentError: columns: no column 'id' (the columns are ['n'])
     """
     check_call(
         url, username=username, password=password, token=token, client=client, retry=retry,
-        page_size=page_size,
+        page_size=page_size, columns=columns,
     )  # fmt: skip
     checks.text("sql", sql, system=SYSTEM)
     source = SqlSource(
@@ -84,7 +91,8 @@ def plan_kinetica_sql(
         retry=retry,
     )
     try:
-        return Plan(source, [source.partition()], CHECKPOINT_NAME, snapshot=True)
+        partitions = [source.partition()]
+        return Plan(source, partitions, CHECKPOINT_NAME, snapshot=True, columns=columns)
     finally:
         source.close()  # reopened by whoever reads the plan
 
@@ -93,6 +101,7 @@ def scan_kinetica_sql(
     url: str,
     sql: str,
     *,
+    columns: Sequence[str] | None = None,
     max_concurrency: int = 4,
     page_size: int = DEFAULT_PAGE_SIZE,
     username: str | None = None,
@@ -124,6 +133,7 @@ def scan_kinetica_sql(
     plan = plan_kinetica_sql(
         url,
         sql,
+        columns=columns,
         page_size=page_size,
         username=username,
         password=password,
@@ -139,6 +149,7 @@ def read_kinetica_sql(
     url: str,
     sql: str,
     *,
+    columns: Sequence[str] | None = None,
     max_concurrency: int = 4,
     page_size: int = DEFAULT_PAGE_SIZE,
     username: str | None = None,
@@ -155,6 +166,11 @@ def read_kinetica_sql(
         The server.
     sql : str
         The statement, e.g. ``SELECT id, ts FROM t WHERE x > 1 ORDER BY ts``.
+    columns : list of str, optional
+        Only these result columns, in this order. The statement's own select list
+        is what the server computes: name fewer columns there to fetch fewer;
+        ``columns=`` picks among the result's (an unknown one is an
+        :class:`~arrowtap.errors.InvalidArgumentError` listing them).
     max_concurrency : int
         Above 1, the next pages are fetched while one is converted.
     page_size : int
@@ -183,6 +199,7 @@ def read_kinetica_sql(
     plan = plan_kinetica_sql(
         url,
         sql,
+        columns=columns,
         page_size=page_size,
         username=username,
         password=password,
@@ -198,6 +215,7 @@ def sync_kinetica_sql(
     url: str,
     sql: str,
     *,
+    columns: Sequence[str] | None = None,
     to: job.SyncTarget,
     checkpoint: CheckpointLike | None = None,
     wait: float | None = None,
@@ -259,6 +277,7 @@ def sync_kinetica_sql(
         return plan_kinetica_sql(
             url,
             sql,
+            columns=columns,
             page_size=page_size,
             username=username,
             password=password,

@@ -1,4 +1,4 @@
-"""The public writer of Kinetica tables: pandas, Arrow or Dask data in, rows inserted."""
+"""The public writer of Kinetica tables: pandas, Dask or any Arrow data in, rows inserted."""
 
 from __future__ import annotations
 
@@ -30,27 +30,18 @@ from arrowtap.connectors.kinetica.wire.writer import (
     write,
 )
 from arrowtap.errors import InvalidArgumentError, InvalidTypeError
+from arrowtap.io.writable import check_index, from_pandas, is_dask, to_arrow, writes_index
 
 __all__ = ["write_kinetica"]
 
 
-def _arrow(data: Any) -> pa.Table:
-    if isinstance(data, pd.DataFrame):
-        try:
-            return pa.Table.from_pandas(data, preserve_index=False)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
-            # e.g. an object column mixing numbers and strings: no one Arrow type
-            raise InvalidArgumentError(f"Kinetica: write_kinetica: data: {exc}") from exc
-    if isinstance(data, pa.Table):
-        return data
-    if isinstance(data, pa.RecordBatch):
-        return pa.Table.from_batches([data])
-    if isinstance(data, pa.RecordBatchReader):
-        return data.read_all()
-    raise InvalidTypeError(
-        "Kinetica: write_kinetica takes a pandas or Dask DataFrame, or a pyarrow Table, "
-        f"RecordBatch or RecordBatchReader, not {type(data).__name__}"
-    )
+_WHO = "Kinetica: write_kinetica"
+
+
+def _arrow(data: Any, index: bool | None) -> pa.Table:
+    # Every value is checked before the first row goes, so a stream is read whole.
+    table = to_arrow(data, index, system=_WHO)
+    return table.read_all() if isinstance(table, pa.RecordBatchReader) else table
 
 
 def _check(
@@ -79,10 +70,6 @@ def _check(
     check_bool("coerce", coerce)
 
 
-def _is_dask(data: Any) -> bool:
-    return type(data).__module__.split(".")[0] == "dask" and hasattr(data, "to_delayed")
-
-
 def _write_table(
     data: pa.Table,
     url: str,
@@ -104,17 +91,18 @@ def _write_table(
         return summary
 
 
-def _write_partition(frame: pd.DataFrame, index: int, *args: Any) -> WriteSummary:
+def _write_partition(frame: pd.DataFrame, number: int, index: bool, *args: Any) -> WriteSummary:
     """Write one Dask partition (runs on a worker, with its own connection)."""
     try:
-        return _write_table(_arrow(frame), *args)
+        return _write_table(from_pandas(frame, index, system=_WHO), *args)
     except Exception as exc:
-        exc.add_note(f"while writing Dask partition {index}")
+        exc.add_note(f"while writing Dask partition {number}")
         raise
 
 
 def _write_dask(
     data: Any,
+    index: bool | None,
     url: str,
     table: str,
     mode: str,
@@ -134,12 +122,16 @@ def _write_dask(
     if not parts:
         return WriteSummary(table)
     worker = {k: v for k, v in connection.items() if k != "client"}  # clients stay here
+    # Decided once, from meta: every partition writes the same columns.
+    written = writes_index(data._meta.index, index)
     # The first partition creates the table; the others then go in parallel.
     summary = _write_partition(
-        parts[0].compute(), 0, url, table, mode, create, batch_size, spec, connection
+        parts[0].compute(), 0, written, url, table, mode, create, batch_size, spec, connection
     )
     tasks = [
-        delayed(_write_partition)(part, i, url, table, mode, False, batch_size, spec, worker)
+        delayed(_write_partition)(
+            part, i, written, url, table, mode, False, batch_size, spec, worker
+        )
         for i, part in enumerate(parts[1:], 1)
     ]
     for done in compute(*tasks):  # type: ignore[no-untyped-call]
@@ -160,6 +152,7 @@ def write_kinetica(
     properties: Mapping[str, Sequence[str]] | None = None,
     table_options: Mapping[str, str] | None = None,
     coerce: bool = False,
+    index: bool | None = None,
     username: str | None = None,
     password: str | None = None,
     token: str | None = None,
@@ -175,8 +168,11 @@ def write_kinetica(
 
     Parameters
     ----------
-    data : pandas.DataFrame, pyarrow.Table, RecordBatch, RecordBatchReader or dask DataFrame
+    data : pandas or Dask DataFrame, pyarrow Table, RecordBatch, RecordBatchReader, Arrow stream
         The rows; columns matched by name (a nullable table column may be left out).
+        Anything with ``__arrow_c_stream__`` is taken as it is: a Polars DataFrame,
+        a DuckDB relation. A stream is read whole first, as every value is checked
+        before the first row is sent.
     url : str
         The server, e.g. ``http://kinetica:9191``.
     table : str
@@ -198,6 +194,12 @@ def write_kinetica(
     coerce : bool
         Round values with too much precision (sub-ms timestamps, long decimals)
         instead of refusing them.
+    index : bool, optional
+        Write a pandas (or Dask) index as columns, named after its levels
+        (``index`` when unnamed), as ``DataFrame.to_sql`` does. By default
+        (``None``) it is written unless it is an unnamed ``RangeIndex`` (row
+        numbers, which ``to_parquet`` does not write either); ``True`` writes
+        even that; ``False`` writes no index.
     username, password, token, client, retry
         As for :func:`arrowtap.read_kinetica`.
 
@@ -227,9 +229,21 @@ def write_kinetica(
     ...     rows = fake.rows("t")
     >>> summary.inserted, again.updated, rows
     (2, 2, [{'id': 1, 'sym': 'EF'}, {'id': 2, 'sym': 'GH'}])
+
+    A Polars frame, or a pandas frame indexed by its key:
+
+    >>> import polars as pl
+    >>> with FakeKinetica() as fake:
+    ...     _ = write_kinetica(pl.DataFrame({"id": [1], "x": [0.5]}), fake.url, "p")
+    ...     _ = write_kinetica(pd.DataFrame({"x": [0.5]}, index=pd.Index([1], name="id")),
+    ...                        fake.url, "p")
+    ...     rows = fake.rows("p")
+    >>> rows
+    [{'id': 1, 'x': 0.5}, {'id': 1, 'x': 0.5}]
     """
     _check(table, mode, create, batch_size, primary_key, shard_key, properties, table_options,
            coerce)  # fmt: skip
+    index = check_index(index, system="Kinetica")
     check_connection(url, username, password, token, client, retry)
     spec = TableSpec(primary_key, shard_key, properties, dict(table_options or {}), coerce)
     connection = {
@@ -239,6 +253,6 @@ def write_kinetica(
         "client": client,
         "retry": retry,
     }
-    if _is_dask(data):
-        return _write_dask(data, url, table, mode, create, batch_size, spec, connection)
-    return _write_table(_arrow(data), url, table, mode, create, batch_size, spec, connection)
+    if is_dask(data):
+        return _write_dask(data, index, url, table, mode, create, batch_size, spec, connection)
+    return _write_table(_arrow(data, index), url, table, mode, create, batch_size, spec, connection)

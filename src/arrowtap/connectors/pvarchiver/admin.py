@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -14,6 +15,7 @@ from arrowtap.connectors.pvarchiver.admin_views import check_admin
 from arrowtap.connectors.pvarchiver.admin_write import ServerId
 from arrowtap.connectors.pvarchiver.wire import admin, admin_endpoints, admin_tables
 from arrowtap.errors import InvalidArgumentError, InvalidTypeError, SinkError
+from arrowtap.io.contract import project
 from arrowtap.io.frames import to_pandas
 
 __all__ = [
@@ -29,6 +31,7 @@ def read_archive_channel(
     name: str,
     server_id: ServerId | None = None,
     *,
+    columns: Sequence[str] | None = None,
     client: httpx.Client | None = None,
     retry: RetryPolicy | None = None,
 ) -> pd.DataFrame:
@@ -42,6 +45,8 @@ def read_archive_channel(
         The exact channel name.
     server_id : str or uuid.UUID, optional
         Only if the channel belongs to this server (else :class:`ChannelNotFoundError`).
+    columns : list of str, optional
+        Only these of the columns below, in this order.
 
     Returns
     -------
@@ -69,16 +74,24 @@ def read_archive_channel(
     """
     check_admin(url, client, retry)
     checks.name("name", name, system=admin.SYSTEM)
+    wanted = project(admin_tables.CHANNEL_DETAIL_SCHEMA, columns).names
     sid = None if server_id is None else admin.server_id_str(server_id)
     with admin.open_admin_session(url, client, retry) as session:
         item = admin_endpoints.get_channel(session, name, sid)
-    return to_pandas(admin_tables.channel_detail_table([item]))
+    return to_pandas(admin_tables.channel_detail_table([item]).select(wanted))
 
 
 def read_archive_server_status(
-    url: str, *, client: httpx.Client | None = None, retry: RetryPolicy | None = None
+    url: str,
+    *,
+    columns: Sequence[str] | None = None,
+    client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
 ) -> pd.DataFrame:
     """Read the status of the server at ``url`` (a one-row frame).
+
+    ``columns`` picks some of those below, in its order; ``client`` and ``retry``
+    are as in :func:`arrowtap.read_archive_channels`.
 
     Returns
     -------
@@ -99,9 +112,10 @@ def read_archive_server_status(
     (True, 1)
     """
     check_admin(url, client, retry)
+    wanted = project(admin_tables.SERVER_STATUS_SCHEMA, columns).names
     with admin.open_admin_session(url, client, retry) as session:
         status = admin_endpoints.get_server_status(session)
-    return to_pandas(admin_tables.server_status_table(status))
+    return to_pandas(admin_tables.server_status_table(status).select(wanted))
 
 
 def export_archive_config(

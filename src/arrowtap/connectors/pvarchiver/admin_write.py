@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from arrowtap import _checks as checks
 from arrowtap.connectors._http import RetryPolicy
@@ -45,6 +46,9 @@ def _plain(value: Any) -> Any:
 
 
 def _records(desired: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    if not isinstance(desired, pd.DataFrame) and hasattr(type(desired), "__arrow_c_stream__"):
+        # Arrow data (a pyarrow Table, a Polars frame, a DuckDB relation): its rows as pandas'.
+        desired = to_pandas(pa.RecordBatchReader.from_stream(desired).read_all())
     if isinstance(desired, pd.DataFrame):
         if "channel" not in desired.columns:
             raise InvalidArgumentError("desired needs a 'channel' column")
@@ -86,9 +90,10 @@ def write_archive_channels(
     ----------
     url : str
         The administrative API, e.g. ``http://archiver:4812``.
-    desired : pandas.DataFrame or iterable of mappings
-        One row per channel: ``channel`` (required), ``control_system_type``
-        (default ``channel_access``), ``server_id`` (default ``server_id``),
+    desired : pandas.DataFrame, Arrow data or iterable of mappings
+        One row per channel (a pyarrow Table or anything with ``__arrow_c_stream__``,
+        such as a Polars DataFrame, is read as a frame): ``channel`` (required),
+        ``control_system_type`` (default ``channel_access``), ``server_id`` (default ``server_id``),
         ``enabled``, ``decimation_levels`` (seconds), ``retention`` (mapping
         or pairs: decimation period -> retention, seconds, 0 = forever),
         ``options`` (mapping or pairs of str), and ``renamed_from`` (rename

@@ -14,11 +14,10 @@ from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy
 from arrowtap.connectors.pvarchiver.samples import Channels, check_samples, plan_archive_samples
 from arrowtap.connectors.pvarchiver.samples_source import ArchiveSamplesSource, SamplesPartition
-from arrowtap.errors import InvalidArgumentError
 from arrowtap.io import job
 from arrowtap.io.dask import from_plan, sync_groups
 from arrowtap.io.delta import delta_sink_of
-from arrowtap.io.inputs import TimeLike
+from arrowtap.io.inputs import TimeLike, TimeUnit
 from arrowtap.io.sync import SyncSummary
 
 __all__ = ["read_archive_samples", "sync_archive_samples"]
@@ -35,6 +34,7 @@ def read_archive_samples(
     end: TimeLike | None = None,
     count: int | None = None,
     *,
+    unit: TimeUnit | None = None,
     columns: Sequence[str] | None = None,
     npartitions: int = 8,
     page_size: int = 65_536,
@@ -50,10 +50,11 @@ def read_archive_samples(
 
     Parameters
     ----------
-    url, channels, start, end, count, columns, page_size, retry
+    url, channels, start, end, count, unit, columns, page_size, retry
         As in :func:`arrowtap.read_archive_samples`. With ``count``, each
         window asks for its share of ``count``, so the server picks about
-        the same decimation level for every window. ``columns`` must hold ``time``.
+        the same decimation level for every window. ``time`` is the index whether
+        ``columns`` names it or not.
     npartitions : int
         Number of time windows.
     client : httpx.Client, optional
@@ -68,21 +69,21 @@ def read_archive_samples(
     --------
     >>> from arrowtap.testing.pvarchiver import FakeArchiver
     >>> with FakeArchiver() as fake:
-    ...     ddf = read_archive_samples(fake.url, "*", 0, 10**18, npartitions=2)
+    ...     ddf = read_archive_samples(fake.url, "*", 0, 10**18, unit="ns", npartitions=2)
     ...     n = len(ddf.compute())
     >>> ddf.known_divisions
     True
     """
     n = _npartitions(npartitions)
     check_samples(
-        url, channels, start, end, count, columns=columns, include_prior=False,
+        url, channels, start, end, count, unit=unit, columns=columns, include_prior=False,
         page_size=page_size, client=client, retry=retry,
     )  # fmt: skip
     if columns is not None and "time" not in columns:
-        raise InvalidArgumentError("columns: a Dask read is indexed by time; include 'time'")
+        columns = ["time", *columns]  # the index, whether named or not
     plan = plan_archive_samples(
-        url, channels, start, end, count, columns=columns, page_size=page_size, client=client,
-        retry=retry,
+        url, channels, start, end, count, unit=unit, columns=columns, page_size=page_size,
+        client=client, retry=retry,
     )  # fmt: skip
     parts: list[SamplesPartition] = plan.partitions  # type: ignore[assignment]
     lo, hi = (parts[0].start, parts[0].end) if parts else (0, 1)
@@ -112,6 +113,7 @@ def sync_archive_samples(
     end: TimeLike | None = None,
     *,
     to: job.SyncTarget,
+    unit: TimeUnit | None = None,
     checkpoint: CheckpointLike | None = None,
     wait: float | None = None,
     schema_contract: str = "evolve",
@@ -134,7 +136,7 @@ def sync_archive_samples(
 
     Parameters
     ----------
-    url, channels, start, end, to, columns, count, include_prior, page_size, retry
+    url, channels, start, end, to, unit, columns, count, include_prior, page_size, retry
         As in :func:`arrowtap.sync_archive_samples`.
     checkpoint : str or os.PathLike, optional
         An SQLite file on a file system every worker shares, or a
@@ -165,8 +167,8 @@ def sync_archive_samples(
     >>> import tempfile
     >>> from arrowtap.testing.pvarchiver import FakeArchiver
     >>> with FakeArchiver() as fake:
-    ...     summary = sync_archive_samples(fake.url, "*", 0, 2**62, to=tempfile.mkdtemp(),
-    ...                                    npartitions=2)
+    ...     summary = sync_archive_samples(fake.url, "*", 0, 2**62, unit="ns",
+    ...                                    to=tempfile.mkdtemp(), npartitions=2)
     >>> summary.rows > 0
     True
     """
@@ -183,8 +185,8 @@ def sync_archive_samples(
     # A Delta table keeps the offsets: no checkpoint to locate.
     location = None if delta_sink_of(to) is not None else job.checkpoint_location(to, checkpoint)
     plan = plan_archive_samples(
-        url, channels, start, end, count, columns=columns, include_prior=include_prior,
-        page_size=page_size, client=client, retry=retry,
+        url, channels, start, end, count, unit=unit, columns=columns,
+        include_prior=include_prior, page_size=page_size, client=client, retry=retry,
     )  # fmt: skip
     plan.source = ArchiveSamplesSource(url, retry=retry, page_size=page_size)  # no user client
     groups = [plan.partitions[i::n] for i in range(n)]

@@ -290,4 +290,9 @@ def selected(ktype: KineticaType, columns: Sequence[str] | None) -> KineticaType
         return ktype
     if isinstance(columns, str) or not columns:
         raise InvalidArgumentError(f"{SYSTEM}: columns must be a non-empty list of names")
+    for name in columns:
+        if name not in ktype.names:
+            raise InvalidArgumentError(
+                f"{SYSTEM}: columns: no column {name!r} (the columns are {list(ktype.names)})"
+            )
     return KineticaType(tuple(ktype.column(name) for name in columns), ktype.label)

@@ -15,6 +15,13 @@ One row per sample. Every field of every sample kind is kept:
   metadata variant came (``numeric``, ``enum`` or ``null``).
 * ``time`` is exact to the nanosecond; ``"NaN"``, ``"Infinity"`` and
   ``"-Infinity"`` are floats.
+
+The decoder yields :data:`DECODED_SCHEMA`, those lossless columns. Every frame
+and stream has :data:`SAMPLE_SCHEMA`: the same columns and, after ``type``, a
+``value`` column a plot can use as it is (float64: the one number of a
+``double``, ``long`` or ``minMaxDouble`` sample, the mean for the latter; null
+for waveforms, enums and strings), computed from the lossless ones after
+decoding (:mod:`arrowtap.connectors.pvarchiver.values`).
 """
 
 from __future__ import annotations
@@ -22,10 +29,12 @@ from __future__ import annotations
 import pyarrow as pa
 
 __all__ = [
+    "DECODED_SCHEMA",
     "LEVELS",
     "QUALITIES",
     "SAMPLE_SCHEMA",
     "TYPES",
+    "VALUE_FIELD",
 ]
 
 LEVELS = ("OK", "MINOR", "MAJOR", "INVALID")
@@ -40,7 +49,9 @@ TYPES = ("double", "long", "enum", "string", "minMaxDouble")
 META_TYPES = ("numeric", "enum")
 """Metadata variants, in the order of their codes."""
 
-SAMPLE_SCHEMA = pa.schema(
+_METADATA = {b"arrowtap.source": b"pvarchiver.samples", b"arrowtap.format": b"JsonV1"}
+
+DECODED_SCHEMA = pa.schema(
     [
         pa.field("channel", pa.string(), nullable=False),
         pa.field("time", pa.timestamp("ns", tz="UTC"), nullable=False),
@@ -66,6 +77,12 @@ SAMPLE_SCHEMA = pa.schema(
         pa.field("alarm_high", pa.float64()),
         pa.field("enum_states", pa.list_(pa.string())),
     ],
-    metadata={b"arrowtap.source": b"pvarchiver.samples", b"arrowtap.format": b"JsonV1"},
+    metadata=_METADATA,
 )
-"""Schema of every batch of archive samples."""
+"""Schema of the decoder's batches: every field the server sends, nothing derived."""
+
+VALUE_FIELD = pa.field("value", pa.float64())
+"""The scalar numeric value of a sample, null where there is none (see the module's text)."""
+
+SAMPLE_SCHEMA = DECODED_SCHEMA.insert(DECODED_SCHEMA.get_field_index("type") + 1, VALUE_FIELD)
+"""Schema of every batch of archive samples: the decoded columns and ``value``."""
