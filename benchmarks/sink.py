@@ -32,11 +32,11 @@ def run_side(side: str, url: str, names: list[str], out: Path) -> int:
     import arrowtap
 
     if side == "baseline":
-        frame = arrowtap.read_archive_samples(url, names, START, END)
+        frame = arrowtap.read_archive_samples(url, names, START, END, unit="ns")
         frame.to_parquet(out / "samples.parquet")
         return len(frame)
     to = str(out / "dataset") if side == "parquet" else f"delta:{out / 'table'}"
-    return arrowtap.sync_archive_samples(url, names, START, END, to=to).rows
+    return arrowtap.sync_archive_samples(url, names, START, END, unit="ns", to=to).rows
 
 
 def child(side: str, url: str, names: list[str]) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable
 from urllib.parse import quote
@@ -29,6 +30,7 @@ __all__ = [
     "redacted_repr",
     "secret_forms",
     "split_userinfo",
+    "url_of",
 ]
 
 _SCHEME = r"[A-Za-z][A-Za-z0-9+.-]*://"
@@ -39,6 +41,28 @@ _USERINFO_IN_TEXT = re.compile(rf"({_SCHEME})[^\s/?#@'\"<>]*@")
 _UP_TO_LAST_AT = re.compile(rf"^({_SCHEME})?.*@", re.DOTALL)
 MASK = "***"
 """What stands for a secret found in text."""
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(url: str) -> httpx.URL:
+    return httpx.URL(url)
+
+
+def url_of(url: str) -> httpx.URL:
+    """``url`` parsed by httpx; the parse of a URL without credentials is kept for next time.
+
+    Every call of a reader checks, redacts and sends its URL: parsing it once
+    saves more than the request costs to build. A URL with a user name and
+    password is parsed afresh, so that no secret stays in the cache.
+
+    Raises ``httpx.InvalidURL`` for a URL that does not parse.
+
+    Examples
+    --------
+    >>> url_of("http://h:9/x") is url_of("http://h:9/x"), url_of("http://h:9/x").port
+    (True, 9)
+    """
+    return httpx.URL(url) if "@" in url else _parsed(url)
 
 
 def redact(url: str | httpx.URL) -> str:
@@ -56,7 +80,7 @@ def redact(url: str | httpx.URL) -> str:
     """
     text = str(url)
     try:
-        parsed: httpx.URL | None = httpx.URL(text)
+        parsed: httpx.URL | None = url if isinstance(url, httpx.URL) else url_of(text)
     except (httpx.InvalidURL, TypeError):
         parsed = None
     if parsed is not None and parsed.host:
@@ -85,7 +109,7 @@ def parse_url(url: str) -> tuple[httpx.URL | None, str]:
     URL('http://h:9')
     """
     try:
-        return httpx.URL(url), ""
+        return url_of(url), ""
     except httpx.InvalidURL as exc:
         reason = str(exc)
     head = url.rpartition("@")[0]
@@ -139,7 +163,7 @@ def split_userinfo(url: str) -> tuple[str, str | None, str | None]:
     >>> split_userinfo("http://h:9/x")
     ('http://h:9/x', None, None)
     """
-    parsed = httpx.URL(url)
+    parsed = url_of(url)
     if not parsed.userinfo:
         return url, None, None
     bare = str(parsed.copy_with(username=None, password=None))

@@ -12,13 +12,15 @@ import email.utils
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-import tenacity
 
 from arrowtap import _checks as checks
 from arrowtap.errors import ProtocolError, TransportError, UnavailableError
+
+if TYPE_CHECKING:  # tenacity imports asyncio (50-150 ms): at first use, not at import
+    import tenacity
 
 __all__ = ["DEFAULT_TIMEOUT", "RETRYABLE", "RetryPolicy", "parse_retry_after"]
 
@@ -77,6 +79,8 @@ class RetryPolicy:
         """
         if isinstance(exc, UnavailableError) and exc.retry_after is not None:
             return min(float(exc.retry_after), self.max_retry_after)
+        import tenacity
+
         state = tenacity.RetryCallState(None, None, (), {})  # type: ignore[arg-type]
         state.attempt_number = attempt
         backoff = tenacity.wait_exponential_jitter(
@@ -85,7 +89,12 @@ class RetryPolicy:
         return float(backoff(state))
 
     def retrying(self, sleep: Callable[[float], None] = time.sleep) -> tenacity.Retrying:
-        """Build the tenacity controller that applies this policy to one call."""
+        """Build the tenacity controller that applies this policy to one call.
+
+        One per call: a controller keeps a call's state per thread, which a call
+        retried inside another one on the same thread would share.
+        """
+        import tenacity
 
         def wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pytest
 
 import arrowtap as hdb
+from arrowtap._pool import close_shared_clients
 from arrowtap.checkpoint import open_checkpoint
 from arrowtap.connectors.harperdb.table import CHECKPOINT_NAME
 from arrowtap.connectors.harperdb.table_source import HarperDBTableSource
@@ -170,15 +171,21 @@ def test_an_abandoned_incremental_scan_closes_its_connection(
     table = make_table()
     upsert(harperdb_server, database, table, [{"id": i} for i in range(12)])
     port = harperdb_server.ports["ops"]
+    close_shared_clients()  # no connection pooled by an earlier test
     before = connections_to(port)
     args = (harperdb_server.url, database, table)
     increment = hdb.scan_harperdb(*args, checkpoint=tmp_path / "c.db", page_size=2, **creds)
     assert increment.data.read_next_batch().num_rows == 2
     assert connections_to(port) == before + 1
-    del increment  # its reader still had pages queued by a reading thread
+    del increment  # its reader still had pages to read
+    gc.collect()
+    # The abandoned stream gave its connection back to the shared pool: reads reuse it.
+    for _ in range(3):
+        assert len(hdb.read_harperdb(*args, **creds)) == 12
+    assert connections_to(port) == before + 1
+    close_shared_clients()
     deadline = time.monotonic() + 10
     while connections_to(port) > before and time.monotonic() < deadline:
-        gc.collect()
         time.sleep(0.05)
     assert connections_to(port) == before
 

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from arrowtap._pool import shared_client
 from arrowtap._redact import (
     basic_authorization,
     parse_url,
@@ -30,6 +31,7 @@ from arrowtap._redact import (
     redacted_repr,
     secret_forms,
     split_userinfo,
+    url_of,
 )
 from arrowtap._retry import DEFAULT_TIMEOUT, RetryPolicy, parse_retry_after
 from arrowtap.errors import (
@@ -174,7 +176,9 @@ class HttpSession:
         Name of the system, used in error messages.
     client : httpx.Client, optional
         The caller's own client (its transport, proxies, TLS settings); it is
-        not closed by :meth:`close`. By default a client is created.
+        not closed by :meth:`close`. By default the client shared by every
+        session on the same server (:func:`~arrowtap._pool.shared_client`),
+        whose connections outlive the session.
     retry : RetryPolicy, optional
         Retry budget and backoff.
     headers : mapping of str to str, optional
@@ -213,8 +217,7 @@ class HttpSession:
         self.base_url = bare.rstrip("/")
         self.system = system
         self.retry = retry or RetryPolicy()
-        self._owned = client is None
-        self.client = client or httpx.Client(timeout=DEFAULT_TIMEOUT)
+        self.client = client or shared_client(self.base_url)
         self._headers = dict(headers or {})
         if authorization is None and (username or password):
             authorization = basic_authorization(username or "", password)
@@ -225,9 +228,7 @@ class HttpSession:
         return f"HttpSession({self.base_url!r}, system={self.system!r})"
 
     def close(self) -> None:
-        """Close the client if this session created it."""
-        if self._owned:
-            self.client.close()
+        """End the session; neither the caller's client nor the shared one is closed."""
 
     def __enter__(self) -> HttpSession:
         return self
@@ -254,8 +255,14 @@ class HttpSession:
         authorize: bool = True,
     ) -> httpx.Request:
         """A request of ``base_url + path``, with the credentials unless ``authorize=False``."""
+        url: str | httpx.URL = self.base_url + path
+        if not self.client.params:  # else httpx merges the client's own into ``params``
+            # Parsed once per path, and once more with the query: a third of a small call.
+            parsed = url_of(self.base_url + path)
+            url = parsed if params is None else httpx.URL(parsed, params=params)
+            params = None
         request = self.client.build_request(
-            method, self.base_url + path, params=params, content=content, headers=self._headers
+            method, url, params=params, content=content, headers=self._headers
         )
         request.headers.update(headers or {})
         if authorize and self._authorization is not None:

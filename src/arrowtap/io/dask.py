@@ -1,7 +1,11 @@
 """Plans to Dask, written once: reads with ``dd.from_map``, syncs as one task per group.
 
 A Dask read partition reads a group of the plan's partitions (for the archive: every
-channel over one time window) on a worker, with its own connections. ``meta`` comes
+channel over one time window) on a worker, with its own connections, one partition
+after the other: Dask runs as many tasks at once as the workers have threads, so a
+task that started threads of its own would compete with the other tasks for the
+same cores, and one worker would already take the cores meant for the others.
+``meta`` comes
 from the declared schema, so an empty partition has the same dtypes as a full one;
 the planner passes ``divisions`` when the groups are index ranges.
 
@@ -21,6 +25,7 @@ over; a task of the dead client then fails to commit.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import threading
 import time
@@ -31,13 +36,16 @@ from typing import Any
 import pandas as pd
 import pyarrow.compute as pc
 
-from arrowtap.checkpoint.lease import Fence, fence_of
+from arrowtap.checkpoint.lease import Fence, check_fence, fence_of
 from arrowtap.errors import InvalidTypeError
 from arrowtap.io import offsets
 from arrowtap.io.contract import Partition, Plan
 from arrowtap.io.delta import DeltaDestination, DeltaSink, delta_sink_of
 from arrowtap.io.frames import empty_frame, to_pandas
-from arrowtap.io.sink import ParquetDatasetSink, partition_column_of
+from arrowtap.io.inputs import check_checkpoint
+from arrowtap.io.job import checkpoint_location, prepare
+from arrowtap.io.object_sink import dataset_sink
+from arrowtap.io.sink import partition_column_of
 from arrowtap.io.stream import scan
 from arrowtap.io.sync import PartitionSummary, SyncSummary, sync
 
@@ -67,6 +75,7 @@ class ReadGroup:
 
     A group that reads no rows gives ``meta`` (default: the schema's empty frame):
     an empty partition has the dtypes of the graph's ``meta``, categories included.
+    Its partitions are read one at a time (the module's text says why).
     """
 
     def __init__(
@@ -83,7 +92,7 @@ class ReadGroup:
 
     def __call__(self, group: Sequence[Partition]) -> pd.DataFrame:
         """Read ``group``, sorted by ``sort_by``, indexed by ``index``."""
-        table = scan(_subplan(self.plan, group)).read_all()
+        table = scan(_subplan(self.plan, group), max_concurrency=1).read_all()
         if not table.num_rows:
             return self.meta.copy()
         if self.sort_by:
@@ -150,20 +159,27 @@ class SyncGroup:
         watch = _CancelWatch(stop)
         try:
             delta = delta_sink_of(self.to)
-            if delta is not None:  # the offsets are in the table: no checkpoint to open
+            if delta is not None:  # the offsets are in the table; the checkpoint has the lease
                 part = _subplan(self.plan, group)
-                into = DeltaDestination(delta, part)
-                done = sync(
-                    part, into, max_concurrency=self.max_concurrency, stop=stop,
-                    schema_contract=self.schema_contract,
-                )  # fmt: skip
+                name = self.plan.checkpoint_name
+                with offsets.opened(self.checkpoint, name, fence=self.fence) as store:
+                    guard = functools.partial(check_fence, store)
+                    done = sync(
+                        part, DeltaDestination(delta, part, guard=guard),
+                        max_concurrency=self.max_concurrency, stop=stop,
+                        schema_contract=self.schema_contract,
+                    )  # fmt: skip
                 return done.partitions
             assert not isinstance(self.to, DeltaSink)
             name = self.plan.checkpoint_name
             with offsets.opened(self.checkpoint, name, fence=self.fence) as store:
                 summary = sync(
                     _subplan(self.plan, group),
-                    ParquetDatasetSink(self.to, partition_column=partition_column_of(self.plan)),
+                    dataset_sink(
+                        self.to,
+                        partition_column=partition_column_of(self.plan),
+                        token=self.fence.token if self.fence is not None else 0,
+                    ),
                     store,
                     max_concurrency=self.max_concurrency,
                     stop=stop,
@@ -222,39 +238,25 @@ def sync_groups(
     """
     delta = delta_sink_of(to)
     if delta is not None:
-        return _sync_delta_groups(plan, groups, delta, max_concurrency, schema_contract)
+        checkpoint = checkpoint_location(delta, check_checkpoint(checkpoint))  # the lease's
     if not isinstance(checkpoint, str | os.PathLike):
         raise InvalidTypeError(
             "a Dask sync needs a checkpoint every worker can open (a path or a "
             f"harperdb+http(s):// URL), not {type(checkpoint).__name__}"
         )
-    if not isinstance(to, str | os.PathLike):
+    if delta is None and not isinstance(to, str | os.PathLike):
         raise InvalidTypeError(f"to must be a directory path, got {to!r}")
     dask = _dask()
     began = time.perf_counter()
-    ParquetDatasetSink(to)  # the directory exists before any task opens a file in it
+    prepare(to)  # a local directory exists before any task opens a file in it
     location = os.fspath(checkpoint)
     with offsets.opened(location, plan.checkpoint_name, lease=True, wait=wait) as store:
         fence = fence_of(store)
-        task = SyncGroup(plan, os.fspath(to), location, max_concurrency, fence, schema_contract)
+        if delta is not None:  # the table exists before any task commits to it
+            DeltaDestination(delta, plan).load("")
+        into = delta if delta is not None else os.fspath(to)  # type: ignore[arg-type]
+        task = SyncGroup(plan, into, location, max_concurrency, fence, schema_contract)
         delayed = [dask.delayed(task, pure=False)(list(g)) for g in groups if g]
         results = dask.compute(*delayed)
-    partitions = [summary for result in results for summary in result]
-    return SyncSummary(partitions, time.perf_counter() - began)
-
-
-def _sync_delta_groups(
-    plan: Plan,
-    groups: Sequence[Sequence[Partition]],
-    delta: DeltaSink,
-    max_concurrency: int,
-    schema_contract: str,
-) -> SyncSummary:
-    """Sync into a Delta table: each task commits its pages and offsets in one transaction."""
-    dask = _dask()
-    began = time.perf_counter()
-    DeltaDestination(delta, plan).load("")  # the table exists before any task commits to it
-    task = SyncGroup(plan, delta, "", max_concurrency, None, schema_contract)
-    results = dask.compute(*[dask.delayed(task, pure=False)(list(g)) for g in groups if g])
     partitions = [summary for result in results for summary in result]
     return SyncSummary(partitions, time.perf_counter() - began)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Mapping
+from dataclasses import replace
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -48,10 +49,10 @@ class Increment(Generic[T]):
     >>> from arrowtap.testing.pvarchiver import FakeArchiver
     >>> ckpt = tempfile.mkdtemp() + "/offsets.db"
     >>> with FakeArchiver() as fake:
-    ...     with arrowtap.read_archive_samples(fake.url, "root:ai1", 0, 2**62,
+    ...     with arrowtap.read_archive_samples(fake.url, "root:ai1", 0, 2**62, unit="ns",
     ...                                        checkpoint=ckpt) as df:
     ...         n = len(df)  # store the frame here; the block's end commits
-    ...     again = arrowtap.read_archive_samples(fake.url, "root:ai1", 0, 2**62,
+    ...     again = arrowtap.read_archive_samples(fake.url, "root:ai1", 0, 2**62, unit="ns",
     ...                                           checkpoint=ckpt)
     >>> n > 0, len(again.data)
     (True, 0)
@@ -78,7 +79,7 @@ class Increment(Generic[T]):
         """Note that ``page`` of ``part`` was handed to the caller (not yet committed)."""
         with self._lock:
             before = self._delivered.get(part.key) or self._committed[part.key]
-            self._delivered[part.key] = ledger.PartitionState(page.offset, before.seq + 1)
+            self._delivered[part.key] = replace(before, offset=page.offset, seq=before.seq + 1)
 
     @property
     def pending(self) -> dict[str, Offset]:
@@ -120,7 +121,8 @@ class Increment(Generic[T]):
 
 def _committed(plan: Plan, checkpoint: CheckpointLike) -> dict[str, ledger.PartitionState]:
     with ledger.opened(checkpoint, plan.checkpoint_name) as store:
-        return {part.key: ledger.load(store, part.key) for part in plan.partitions}
+        loaded = {part.key: ledger.load(store, part.key) for part in plan.partitions}
+    return {part.key: ledger.begun(part, loaded[part.key]) for part in plan.partitions}
 
 
 def scan(
@@ -170,7 +172,7 @@ def read(
     """
     scanned = scan(plan, checkpoint=checkpoint, max_concurrency=max_concurrency)
     if checkpoint is None:
-        frame: pd.DataFrame = to_pandas(scanned.read_all(), index=index)
+        frame: pd.DataFrame = to_pandas(scanned.read_all(), index=index, owned=True)
         return frame
-    scanned.data = to_pandas(scanned.data.read_all(), index=index)
+    scanned.data = to_pandas(scanned.data.read_all(), index=index, owned=True)
     return scanned

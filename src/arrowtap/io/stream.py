@@ -39,7 +39,8 @@ def iter_pages(
 
     Up to ``max_concurrency`` partitions are read at once, each by a thread of
     its own into a queue of ``prefetch`` pages; a consumer that stops early (or
-    is interrupted) stops the readers at their next page.
+    is interrupted) stops the readers at their next page. A single partition (or
+    ``max_concurrency=1``) is read in the consumer's thread.
 
     Examples
     --------
@@ -57,7 +58,9 @@ def iter_pages(
         raise InvalidArgumentError(f"max_concurrency must be >= 1, got {max_concurrency!r}")
     offsets = offsets or {}
     stop = threading.Event()
-    if max_concurrency == 1:
+    if max_concurrency == 1 or len(partitions) == 1:
+        # One reader at a time: in this thread. A thread started per call costs more
+        # than a small read itself (its start waits for the scheduler).
         for part in partitions:
             for page in source.read(part, offsets.get(part.key)):
                 yield part, page

@@ -3,7 +3,9 @@
 The schema is declared before any row is read: ``/show/table`` gives the table's
 record type, which maps to Arrow (:mod:`~arrowtap.connectors.kinetica.wire.schema`). A
 partition is the table, optionally filtered (``where``) and cut to a range of a
-column (for Dask); it is small and picklable and carries no client.
+column (for Dask); it is small and picklable and carries no client. A read of some
+columns (``columns=``) asks ``/get/records/bycolumn`` for those only (and the columns
+its offsets need), so the others never leave the server.
 
 A plain read pages by row offset, as the official client does (``{"row": n}``, valid
 within one read). An incremental read pages in the order of an increasing column and
@@ -18,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +29,7 @@ import pyarrow as pa
 
 from arrowtap.connectors._http import RetryPolicy, redact
 from arrowtap.connectors.kinetica.wire import tables
+from arrowtap.connectors.kinetica.wire.bycolumn import by_column_request, read_by_column_page
 from arrowtap.connectors.kinetica.wire.client import SYSTEM, KineticaClient, LazyClient
 from arrowtap.connectors.kinetica.wire.incremental import (
     KeyOrder,
@@ -36,6 +40,7 @@ from arrowtap.connectors.kinetica.wire.incremental import (
     selected,
 )
 from arrowtap.connectors.kinetica.wire.pages import get_records_request, read_records_page
+from arrowtap.connectors.kinetica.wire.prefetch import prefetched
 from arrowtap.connectors.kinetica.wire.schema import to_arrow_schema
 from arrowtap.connectors.kinetica.wire.types import KineticaType
 from arrowtap.connectors.kinetica.wire.values import wire_to_arrow
@@ -237,7 +242,7 @@ class TableSource(LazyClient):
             expression = conjunction(where, f"not is_null({column})" if col.nullable else None)
             if expression:
                 options["expression"] = expression
-            wire = self._fetch(0, 1, options).wire
+            wire = self._fetch(0, 1, options, only=(column,)).wire
             if not wire.num_rows:
                 return None
             ends.append(wire.column(column)[0].as_py())
@@ -245,7 +250,31 @@ class TableSource(LazyClient):
 
     # -- reading ---------------------------------------------------------------------
 
-    def _fetch(self, offset: int, limit: int, options: dict[str, str]) -> Any:
+    def _fetched(self) -> KineticaType | None:
+        """The columns a page needs when only some are read: those and the offsets'."""
+        if self.columns is None:
+            return None
+        names = list(self.columns)
+        names += [c for c in (self.increasing_column, self.tie_breaker) if c and c not in names]
+        return selected(self.ktype, names)
+
+    def _fetch(
+        self,
+        offset: int,
+        limit: int,
+        options: dict[str, str],
+        only: Sequence[str] | None = None,
+    ) -> Any:
+        """A page of rows: of every column, or (``columns=``) only of those a read needs."""
+        columns = selected(self.ktype, only) if only is not None else self._fetched()
+        if columns is not None:  # the others are neither encoded nor sent
+            by_column = by_column_request(self.table, columns, offset, limit, options)
+            return self.kinetica.call_binary(
+                "/get/records/bycolumn",
+                by_column,
+                lambda data: read_by_column_page(data, columns, self.table),
+                table=self.table,
+            )
         body = get_records_request(self.table, offset, limit, options)
         ktype = self.ktype
         return self.kinetica.call_binary(
@@ -302,21 +331,26 @@ class TableSource(LazyClient):
         if order is not None:
             options |= {"sort_by": order.column.name, "sort_order": "ascending"}
         out = selected(self.ktype, self.columns)
-        while True:
-            page = self._fetch(row, self.page_size, options)
-            row += page.wire.num_rows
-            wire = page.wire
-            ended = closed and not page.has_more
-            if order is not None:
-                wire = order.undelivered(wire, offset)
-                offset = order.advance(wire, offset)
-                offset = order.completed(offset) if ended else offset
-            else:
-                offset = {"row": row}
-            # The end of a closed range is a page even without rows: its offset,
-            # committed, spares every later run the request.
-            if wire.num_rows or ended:
-                projected = wire.select(list(out.names)) if self.columns is not None else wire
-                yield Page(wire_to_arrow(projected, out), offset)
-            if not page.has_more or not page.wire.num_rows:
-                return
+
+        def fetch(at: int) -> Any:
+            return self._fetch(at, self.page_size, options)
+
+        # The pages ahead are requested while this one is decoded and delivered.
+        with closing(prefetched(fetch, row, self.page_size)) as pages:
+            for at, page in pages:
+                row = at + page.wire.num_rows
+                wire = page.wire
+                ended = closed and not page.has_more
+                if order is not None:
+                    wire = order.undelivered(wire, offset)
+                    offset = order.advance(wire, offset)
+                    offset = order.completed(offset) if ended else offset
+                else:
+                    offset = {"row": row}
+                # The end of a closed range is a page even without rows: its offset,
+                # committed, spares every later run the request.
+                if wire.num_rows or ended:
+                    projected = wire.select(list(out.names)) if self.columns is not None else wire
+                    yield Page(wire_to_arrow(projected, out), offset)
+                if not page.has_more or not page.wire.num_rows:
+                    return

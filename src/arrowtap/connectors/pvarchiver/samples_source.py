@@ -28,6 +28,7 @@ import httpx
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from arrowtap.connectors._gzip import iter_body
 from arrowtap.connectors._http import (
     HttpSession,
     RetryPolicy,
@@ -35,6 +36,7 @@ from arrowtap.connectors._http import (
     redact,
     redacted_repr,
 )
+from arrowtap.connectors.pvarchiver.values import with_value
 from arrowtap.connectors.pvarchiver.wire.archive import ARCHIVE, SYSTEM, name_path, open_session
 from arrowtap.connectors.pvarchiver.wire.decode import SampleDecoder
 from arrowtap.connectors.pvarchiver.wire.schema import SAMPLE_SCHEMA
@@ -195,8 +197,9 @@ class ArchiveSamplesSource:
                 try:
                     # Chunks as they come: re-chunking them costs more than the decoder
                     # needs, which takes any chunk size and keeps no consumed bytes.
-                    for chunk in response.iter_bytes():
-                        yield from decoder.feed(chunk)
+                    for chunk in iter_body(response):
+                        for batch in decoder.feed(chunk):
+                            yield with_value(batch)
                     last = decoder.finish()
                 except DecodeError as exc:
                     raise DecodeError(f"{exc}; body from {redact(response.request.url)}") from exc
@@ -207,21 +210,33 @@ class ArchiveSamplesSource:
                 url=exc.url,
             ) from exc
         if last is not None:
-            yield last
+            yield with_value(last)
 
 
 def _window(batch: pa.RecordBatch, part: SamplesPartition, offset: int | None) -> Page | None:
     """Keep the rows of ``batch`` the partition delivers after ``offset``."""
+    if batch.num_rows == 0:
+        return None
     times = batch.column("time").cast(pa.int64())
+    # Nearly every page lies inside the window: its bounds tell, and the page is kept
+    # as it is. A filter would copy every column of it (the most costly step of a read).
+    bounds = pc.min_max(times)
+    first, last = bounds["min"].as_py(), bounds["max"].as_py()
+    inside = last < part.end if part.end_open else last <= part.end
+    if offset is not None:
+        inside = inside and first > offset
+    elif not part.include_prior:  # else the one sample the server adds before start is wanted
+        inside = inside and first >= part.start
+    if inside:
+        return Page(batch, times[-1].as_py())
     upper = pc.less(times, part.end) if part.end_open else pc.less_equal(times, part.end)
     if offset is not None:
         keep = pc.and_(pc.greater(times, offset), upper)
     elif part.include_prior:
-        keep = upper  # the one sample the server adds before start is wanted
+        keep = upper
     else:
         keep = pc.and_(pc.greater_equal(times, part.start), upper)
     kept = batch.filter(keep)
     if kept.num_rows == 0:
         return None
-    last = kept.column("time").cast(pa.int64())[-1].as_py()
-    return Page(kept, last)
+    return Page(kept, kept.column("time").cast(pa.int64())[-1].as_py())

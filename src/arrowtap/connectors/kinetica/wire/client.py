@@ -35,7 +35,6 @@ from typing import Any, Self, TypeVar
 import httpx
 
 from arrowtap.connectors._http import (
-    DEFAULT_TIMEOUT,
     HttpSession,
     RetryPolicy,
     api_base_url,
@@ -152,11 +151,6 @@ class KineticaClient:
                 raise InvalidArgumentError(f"{SYSTEM}: {name} must be a str")
         self.username = username
         self.encoding = encoding
-        self._owned: httpx.Client | None = None
-        if client is None:
-            # Plain http needs no certificates: loading them costs more than a page.
-            https = httpx.URL(base).scheme == "https"
-            client = self._owned = httpx.Client(timeout=DEFAULT_TIMEOUT, verify=https)
         own = (
             f"Bearer {token}"
             if token
@@ -183,9 +177,8 @@ class KineticaClient:
         return f"KineticaClient({self.url!r}{user})"
 
     def close(self) -> None:
-        """Close the HTTP client if this object created it."""
-        if self._owned is not None:
-            self._owned.close()
+        """End the client; neither the caller's ``client`` nor the shared one is closed."""
+        self.session.close()
 
     def __enter__(self) -> KineticaClient:
         return self

@@ -9,16 +9,17 @@ threads decoding different channels use different cores.
 
 from __future__ import annotations
 
-import array
-
+import numpy as np
 import pyarrow as pa
 
 from arrowtap.connectors.pvarchiver.wire import _jsonv1
 from arrowtap.connectors.pvarchiver.wire.schema import (
+    DECODED_SCHEMA as SAMPLE_SCHEMA,  # the lossless columns; ``value`` is added after
+)
+from arrowtap.connectors.pvarchiver.wire.schema import (
     LEVELS,
     META_TYPES,
     QUALITIES,
-    SAMPLE_SCHEMA,
     TYPES,
 )
 from arrowtap.errors import DecodeError, InvalidArgumentError
@@ -240,10 +241,7 @@ class SampleDecoder:
         if self._channel_column is not None:
             return self._channel_column.slice(0, rows)
         name, width = self._channel_utf8, len(self._channel_utf8)
-        if width:
-            offsets = array.array("i", range(0, (rows + 1) * width, width))
-        else:
-            offsets = array.array("i", bytes(4 * (rows + 1)))
+        offsets = np.arange(rows + 1, dtype=np.int32) * np.int32(width)  # not a Python loop
         buffers = [None, pa.py_buffer(offsets), pa.py_buffer(name * rows)]
         column = pa.Array.from_buffers(pa.string(), rows, buffers, 0)
         if rows == self._page_size:
