@@ -42,19 +42,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-docs: $(STAMP)
+# The notebooks run at build time; the fleet notebook starts two real HarperDB nodes.
+docs: $(STAMP) $(HARPERDB)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
 
 pytest: $(STAMP) $(HARPERDB)
 	$(BIN)/pytest -n 2 src tests
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/archive_read.py --samples 1000000
-	$(BIN)/python benchmarks/listings.py
-	$(BIN)/python benchmarks/kinetica_read.py
-	$(BIN)/python benchmarks/kinetica_write.py
-	$(BIN)/python benchmarks/kinetica_monitor.py
-	$(BIN)/python benchmarks/sink.py --samples 1000000
+# Every benchmarks/*.py, one process each (arguments in benchmarks/run_all.py); then one
+# table of their RESULT lines, a chart (docs/assets/benchmarks.png) and the table in
+# docs/performance.md.
+bench: $(STAMP) $(HARPERDB)
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) build site arrowtap-demo servers/harperdb/node_modules src/arrowtap/connectors/pvarchiver/wire/*.so src/arrowtap/connectors/kinetica/wire/*.so
