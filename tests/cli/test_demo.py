@@ -146,7 +146,7 @@ def test_the_added_samples_are_those_newer_than_the_first_version(tmp_path: Path
                 "time_ns": pa.array(ns, pa.int64()),
                 "type": ["double"] * len(ns),
                 "units": ["mA"] * len(ns),
-                "value_double": [[float(s)] for s in seconds],
+                "value": [float(s) for s in seconds],
             }
         )
 

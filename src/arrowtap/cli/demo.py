@@ -35,6 +35,8 @@ __all__ = ["OUTPUTS", "run_demo"]
 OUTPUTS = ("samples", "sensors", "channels.png")
 """What the demo writes in its directory (and replaces when run again)."""
 
+_LEASES = ("samples.checkpoint.sqlite", "sensors.checkpoint.sqlite")  # beside each table
+
 _MARK = ".arrowtap-demo"
 _START = "1970-01-01T00:00:00Z"  # every sample the archive has
 _WINDOW = 180.0  # seconds plotted: a few minutes show single samples
@@ -48,7 +50,7 @@ def _prepare(to: Path) -> Path:
             f"{str(out)!r} holds files that no demo wrote; choose an empty or new directory",
             param_hint="--to",
         )
-    for name in OUTPUTS:
+    for name in OUTPUTS + _LEASES:
         old = out / name
         if old.is_dir():
             shutil.rmtree(old)

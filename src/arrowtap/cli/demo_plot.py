@@ -18,7 +18,7 @@ from arrowtap.cli.demo_read import delta_arrow
 
 __all__ = ["PlotSummary", "busiest", "finite_doubles", "plot_channels", "recent", "units_label"]
 
-_COLUMNS = ["channel", "time", "time_ns", "type", "units", "value_double"]
+_COLUMNS = ["channel", "time", "time_ns", "type", "units", "value"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,20 +34,17 @@ class PlotSummary:
 
 
 def finite_doubles(table: pa.Table) -> pa.Table:
-    """The samples of one ``double`` (as ``value``) of the channels whose doubles are all finite.
+    """The ``double`` samples with a ``value``, of the channels whose values are all finite.
 
     Examples
     --------
     >>> t = pa.table({"channel": ["a", "a", "b", "c"], "type": ["double", "string", "double",
-    ...     "double"], "value_double": [[1.5], None, [float("inf")], [2.0, 3.0]]})
+    ...     "double"], "value": [1.5, None, float("inf"), None]})
     >>> finite_doubles(t).to_pydict()
     {'channel': ['a'], 'type': ['double'], 'value': [1.5]}
     """
-    one = pc.equal(pc.list_value_length(table["value_double"]), 1)
-    keep = pc.fill_null(pc.and_(pc.equal(table["type"], "double"), one), False)
-    value = pc.list_flatten(table["value_double"].filter(keep))
-    rest = table.drop_columns([c for c in table.column_names if c.startswith("value_")])
-    rows = rest.filter(keep).append_column("value", value)
+    keep = pc.and_(pc.equal(table["type"], "double"), pc.is_valid(table["value"]))
+    rows = table.filter(pc.fill_null(keep, False))
     odd = pc.unique(rows.filter(pc.invert(pc.is_finite(rows["value"])))["channel"])
     return rows.filter(pc.invert(pc.is_in(rows["channel"], odd)))
 
