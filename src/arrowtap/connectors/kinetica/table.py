@@ -72,28 +72,34 @@ def plan_kinetica(
     >>> plan.schema.names, plan.checkpoint_name, plan.partitions[0].key.endswith(":t:by=id")
     (['x'], 'kinetica', True)
     """
+    return _table_plan(
+        False, url, table, where, columns=columns, increasing_column=increasing_column,
+        tie_breaker=tie_breaker, page_size=page_size, username=username, password=password,
+        token=token, client=client, retry=retry,
+    )  # fmt: skip
+
+
+def _table_plan(prime: bool, url: str, table: str, where: str | None, **options: Any) -> Plan:
+    """The plan of :func:`plan_kinetica`; `prime`: fetch a plain read's first page now.
+
+    A read that follows at once (not a plan kept for later) learns the table's type
+    from its first page, in one request when this process knows the type
+    (:meth:`TableSource.prime`).
+    """
     check_call(
-        url, username=username, password=password, token=token, client=client, retry=retry,
-        page_size=page_size, table=table, columns=columns,
+        url, username=options["username"], password=options["password"], token=options["token"],
+        client=options["client"], retry=options["retry"], page_size=options["page_size"],
+        table=table, columns=options["columns"],
     )  # fmt: skip
     check_where(where)
-    for arg, value in (("increasing_column", increasing_column), ("tie_breaker", tie_breaker)):
-        checks.optional(checks.name, arg, value, system=SYSTEM)
-    source = TableSource(
-        url,
-        table,
-        columns=columns,
-        increasing_column=increasing_column,
-        tie_breaker=tie_breaker,
-        page_size=page_size,
-        username=username,
-        password=password,
-        token=token,
-        client=client,
-        retry=retry,
-    )
+    for arg in ("increasing_column", "tie_breaker"):
+        checks.optional(checks.name, arg, options[arg], system=SYSTEM)
+    source = TableSource(url, table, **options)
     try:
-        return Plan(source, [source.partition(where)], CHECKPOINT_NAME)
+        partition = source.partition(where)
+        if prime:
+            source.prime(partition)
+        return Plan(source, [partition], CHECKPOINT_NAME)
     finally:
         source.close()  # reopened by whoever reads the plan
 
@@ -105,7 +111,9 @@ def _plan(
     check_positive("max_concurrency", max_concurrency, maximum=checks.MAX_CONCURRENCY)
     if checkpoint is not None:
         need_increasing_column(increasing_column, "an incremental read (checkpoint=)")
-    return plan_kinetica(increasing_column=increasing_column, **arguments)
+    url, table, where = arguments.pop("url"), arguments.pop("table"), arguments.pop("where")
+    options = arguments | {"increasing_column": increasing_column}
+    return _table_plan(checkpoint is None, url, table, where, **options)
 
 
 @overload

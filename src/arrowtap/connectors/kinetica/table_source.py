@@ -1,7 +1,8 @@
 """A Kinetica table as a source: ``/get/records`` pages under the schema of its type.
 
 The schema is declared before any row is read: ``/show/table`` gives the table's
-record type, which maps to Arrow (:mod:`~arrowtap.connectors.kinetica.wire.schema`). A
+record type, which maps to Arrow (:mod:`~arrowtap.connectors.kinetica.wire.schema`); a plain
+read learns it with its first page instead (:meth:`TableSource.prime`). A
 partition is the table, optionally filtered (``where``) and cut to a range of a
 column (for Dask); it is small and picklable and carries no client. A read of some
 columns (``columns=``) asks ``/get/records/bycolumn`` for those only (and the columns
@@ -28,7 +29,6 @@ import httpx
 import pyarrow as pa
 
 from arrowtap.connectors._http import RetryPolicy, redact
-from arrowtap.connectors.kinetica.wire import tables
 from arrowtap.connectors.kinetica.wire.bycolumn import by_column_request, read_by_column_page
 from arrowtap.connectors.kinetica.wire.client import SYSTEM, KineticaClient, LazyClient
 from arrowtap.connectors.kinetica.wire.incremental import (
@@ -39,7 +39,12 @@ from arrowtap.connectors.kinetica.wire.incremental import (
     ordered_column,
     selected,
 )
-from arrowtap.connectors.kinetica.wire.pages import get_records_request, read_records_page
+from arrowtap.connectors.kinetica.wire.known_types import describe, first_page
+from arrowtap.connectors.kinetica.wire.pages import (
+    RecordsPage,
+    get_records_request,
+    read_records_page,
+)
 from arrowtap.connectors.kinetica.wire.prefetch import prefetched
 from arrowtap.connectors.kinetica.wire.schema import to_arrow_schema
 from arrowtap.connectors.kinetica.wire.types import KineticaType
@@ -117,6 +122,7 @@ class TableSource(LazyClient):
     table_type: KineticaType | None = field(default=None, repr=False)
     _kinetica: KineticaClient | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _primed: dict[str, RecordsPage] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.page_size, bool) or not isinstance(self.page_size, int):
@@ -155,7 +161,7 @@ class TableSource(LazyClient):
     def ktype(self) -> KineticaType:
         """The table's record type (``/show/table``, once)."""
         if self.table_type is None:
-            self.table_type = tables.describe(self.kinetica, self.table).ktype
+            self.table_type = describe(self.kinetica, self.table).ktype
             self._check_columns(self.table_type)
         return self.table_type
 
@@ -250,6 +256,35 @@ class TableSource(LazyClient):
 
     # -- reading ---------------------------------------------------------------------
 
+    def prime(self, partition: TablePartition) -> None:
+        """Fetch the first page of a plain read of `partition` now, learning the type from it.
+
+        A read of `partition` from its start then begins with that page: one request
+        when this process knows the type (:mod:`~arrowtap.connectors.kinetica.wire.known_types`).
+        Not for reads of some columns, of a range, incremental, or of a known type.
+
+        Examples
+        --------
+        >>> from arrowtap.testing.kinetica import FakeKinetica
+        >>> with FakeKinetica() as fake, TableSource(fake.url, "t") as source:
+        ...     _ = fake.create_table("t", [("x", "double")])
+        ...     fake.insert("t", [{"x": 1.5}])
+        ...     source.prime(part := source.partition())
+        ...     rows = [page.batch.to_pylist() for page in source.read(part)]
+        >>> rows, fake.requests["/get/records"]
+        ([[{'x': 1.5}]], 1)
+        """
+        plain = self.columns is None and self.increasing_column is None
+        if not plain or partition.range_column is not None or self.table_type is not None:
+            return
+        expression = self._expression(partition, None)
+        options = {"expression": expression} if expression else {}
+        body = get_records_request(self.table, 0, self.page_size, options)
+        info, page = first_page(self.kinetica, self.table, body)
+        self.table_type = info.ktype
+        with self._lock:
+            self._primed[partition.key] = page
+
     def _fetched(self) -> KineticaType | None:
         """The columns a page needs when only some are read: those and the offsets'."""
         if self.columns is None:
@@ -332,7 +367,14 @@ class TableSource(LazyClient):
             options |= {"sort_by": order.column.name, "sort_order": "ascending"}
         out = selected(self.ktype, self.columns)
 
+        with self._lock:
+            first = self._primed.pop(partition.key, None) if offset is None else None
+
         def fetch(at: int) -> Any:
+            nonlocal first
+            if first is not None:  # the first page (at row 0), fetched when planned
+                page, first = first, None
+                return page
             return self._fetch(at, self.page_size, options)
 
         # The pages ahead are requested while this one is decoded and delivered.
