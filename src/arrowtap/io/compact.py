@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import importlib
 import json
 import os
 import uuid
@@ -59,6 +58,7 @@ from arrowtap._redact import redact
 from arrowtap.checkpoint import Checkpoint, CheckpointLike, open_checkpoint
 from arrowtap.errors import CheckpointError, InvalidArgumentError, SinkError
 from arrowtap.io.checkpoint_home import default_checkpoint, move_legacy_checkpoint
+from arrowtap.io.delta_log import compact_delta  # deltalake itself is imported on use
 from arrowtap.io.inputs import check_checkpoint
 from arrowtap.io.layout import PageFile, page_files
 from arrowtap.io.offsets import PartitionState
@@ -179,16 +179,8 @@ def dataset_lock(dataset: ParquetDatasetSink, *, wait: bool = True) -> Iterator[
 
 
 def _compact_delta(path: str, target_size: int) -> CompactSummary:
-    # Imported on use: the Delta destination (and deltalake) are optional.
-    delta = importlib.import_module("arrowtap.io.delta")
-    compact_delta = getattr(delta, "compact_delta", None)
-    if compact_delta is None:
-        raise InvalidArgumentError("to: this arrowtap cannot compact a Delta table yet")
-    result = compact_delta(path, target_size)
-    if isinstance(result, CompactSummary):
-        return result
     # deltalake's optimize metrics; "filesAdded" holds its statistics as JSON text.
-    metrics = result if isinstance(result, Mapping) else {}
+    metrics = compact_delta(path, target_size)
     added = metrics.get("filesAdded") or {}
     added = json.loads(added) if isinstance(added, str) else added
     return CompactSummary(

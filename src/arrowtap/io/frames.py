@@ -104,9 +104,7 @@ def _uuid_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pa.chunked_array(chunks, pa.string())
 
 
-def to_pandas(
-    data: pa.Table | pa.RecordBatch, index: str | None = None, *, owned: bool = False
-) -> pd.DataFrame:
+def to_pandas(data: pa.Table | pa.RecordBatch, index: str | None = None) -> pd.DataFrame:
     """Convert Arrow data to pandas, losing nothing: no ``object`` column, nulls kept.
 
     Integers and booleans become pandas' masked dtypes (``Int64``, ``boolean``);
@@ -117,10 +115,6 @@ def to_pandas(
     Arrow-backed (``pd.ArrowDtype``: exact and null-aware; use the ``.list`` or
     ``.dt`` accessors). See the module's table; :func:`empty_frame` gives a schema
     the same dtypes, and Dask partitions have them too.
-
-    ``owned=True`` says nothing else holds ``data``: each column's Arrow buffers are
-    then freed as soon as pandas has its copy, so a read peaks near its frame instead
-    of at the table plus the frame (``data`` is unusable afterwards).
 
     Examples
     --------
@@ -137,13 +131,7 @@ def to_pandas(
         if isinstance(field.type, pa.UuidType):
             text = pa.field(field.name, pa.string(), field.nullable, field.metadata)
             table = table.set_column(i, text, _uuid_text(table.column(i)))
-    if owned:
-        del data
-        frame: pd.DataFrame = table.to_pandas(
-            types_mapper=_dtype, self_destruct=True, split_blocks=True
-        )
-    else:
-        frame = table.to_pandas(types_mapper=_dtype)
+    frame: pd.DataFrame = table.to_pandas(types_mapper=_dtype)
     if index is not None:
         frame = frame.set_index(index)
     return frame

@@ -172,7 +172,7 @@ def read(
     """
     scanned = scan(plan, checkpoint=checkpoint, max_concurrency=max_concurrency)
     if checkpoint is None:
-        frame: pd.DataFrame = to_pandas(scanned.read_all(), index=index, owned=True)
+        frame: pd.DataFrame = to_pandas(scanned.read_all(), index=index)
         return frame
-    scanned.data = to_pandas(scanned.data.read_all(), index=index, owned=True)
+    scanned.data = to_pandas(scanned.data.read_all(), index=index)
     return scanned
