@@ -15,13 +15,14 @@ and is raised outside the ``except`` clause so that the original is not its
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import httpx
 
-from arrowtap._pool import shared_client
+from arrowtap._pool import direct_transport, shared_client
 from arrowtap._redact import (
     basic_authorization,
     parse_url,
@@ -61,6 +62,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+_httpx_log = logging.getLogger("httpx")  # the request lines httpx's client would log
 
 
 def api_base_url(url: str, api_path: str, system: str) -> tuple[str, httpx.URL]:
@@ -223,6 +226,11 @@ class HttpSession:
             authorization = basic_authorization(username or "", password)
         self._authorization = authorization
         self._secrets = secret_forms(password, *secrets)
+        # A shared client's requests go straight to its transport (see direct_transport).
+        self._direct = direct_transport(self.client)
+        self._timeout = self.client.timeout.as_dict()
+        self._direct_headers = httpx.Headers(self.client.headers)
+        self._direct_headers.update(self._headers)
 
     def __repr__(self) -> str:
         return f"HttpSession({self.base_url!r}, system={self.system!r})"
@@ -255,6 +263,8 @@ class HttpSession:
         authorize: bool = True,
     ) -> httpx.Request:
         """A request of ``base_url + path``, with the credentials unless ``authorize=False``."""
+        if self._direct is not None:
+            return self._build_direct(method, path, params, content, headers, authorize)
         url: str | httpx.URL = self.base_url + path
         if not self.client.params:  # else httpx merges the client's own into ``params``
             # Parsed once per path, and once more with the query: a third of a small call.
@@ -270,6 +280,44 @@ class HttpSession:
         elif not authorize:
             request.headers.pop("Authorization", None)  # even if the caller's client has one
         return request
+
+    def _build_direct(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        authorize: bool,
+    ) -> httpx.Request:
+        # What httpx's build_request makes of the shared client's defaults, for the
+        # URL parsed once rather than three times.
+        url = self.base_url + path
+        if params:
+            url += "?" + str(httpx.QueryParams(params))
+        merged = self._direct_headers.copy()
+        if headers:
+            merged.update(headers)
+        if authorize and self._authorization is not None:
+            merged["Authorization"] = self._authorization
+        extensions = {"timeout": self._timeout}
+        return httpx.Request(method, url, headers=merged, content=content, extensions=extensions)
+
+    def _send_direct(self, request: httpx.Request, stream: bool) -> httpx.Response:
+        assert self._direct is not None
+        response = self._direct.handle_request(request)
+        response.request = request
+        if _httpx_log.isEnabledFor(logging.INFO):
+            _httpx_log.info(
+                'HTTP Request: %s %s "%s %d %s"', request.method, request.url,
+                response.http_version, response.status_code, response.reason_phrase,
+            )  # fmt: skip
+        if not stream:
+            try:
+                response.read()
+            finally:
+                response.close()
+        return response
 
     def send(
         self,
@@ -287,6 +335,8 @@ class HttpSession:
         if auth is None:
             auth = _AS_BUILT if self._authorization is not None else None
         try:
+            if self._direct is not None and auth in (None, _AS_BUILT):
+                return self._send_direct(request, stream)
             return self.client.send(
                 request, stream=stream, auth=httpx.USE_CLIENT_DEFAULT if auth is None else auth
             )
