@@ -90,6 +90,5 @@ def with_value(batch: pa.RecordBatch) -> pa.RecordBatch:
     >>> batch.schema == SAMPLE_SCHEMA, batch.column("value").to_pylist()
     (True, [42.0])
     """
-    columns = list(batch.columns)
-    columns.insert(_AT, scalar_value(batch))
-    return pa.RecordBatch.from_arrays(columns, schema=SAMPLE_SCHEMA)
+    # add_column keeps the other columns as they are: no Python object per column.
+    return batch.add_column(_AT, VALUE_FIELD, scalar_value(batch))
