@@ -306,3 +306,25 @@ def test_every_argument_is_checked_before_any_request(
         call(**({"url": people.url} | base | arguments))
     assert type(caught.value) is error
     assert sum(people.requests.values()) == before
+
+
+def test_a_dask_task_requests_no_page_ahead(
+    people: FakeKinetica, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A one-thread worker reads with one thread: its user sized the cluster to the cores.
+    from arrowtap.connectors.kinetica import table_source
+    from arrowtap.connectors.kinetica.wire.prefetch import prefetched
+
+    depths: list[int] = []
+
+    def recorded(fetch: Any, start: int, limit: int, depth: int = 2) -> Any:
+        depths.append(depth)
+        return prefetched(fetch, start, limit, depth)
+
+    monkeypatch.setattr(table_source, "prefetched", recorded)
+    ddf = read_kinetica(people.url, "people", partition_column="id", npartitions=2, page_size=2)
+    assert len(ddf.compute(scheduler="sync")) == len(read_frame(people.url, "people"))
+    # The tasks' reads, then the pandas read's.
+    assert depths[:-1]
+    assert set(depths[:-1]) == {0}
+    assert depths[-1] == 2

@@ -68,6 +68,10 @@ class Source(Protocol):
         ...
 
 
+# A source whose reads run threads of their own (requests sent ahead) also offers
+# ``in_one_thread()``: a copy whose reads run in the calling thread alone. A Dask task
+# reads through it: a worker's threads are the concurrency its user sized to the cores.
+#
 # A source whose reads wait for data to arrive (a table monitor) also offers
 # ``interrupt()``: it ends the reads in progress at once, so that a stopping sync does
 # not wait for a page that may never come. The runner calls it when it stops.

@@ -64,10 +64,13 @@ def _dask() -> Any:
 
 def _subplan(plan: Plan, group: Sequence[Partition]) -> Plan:
     # A copy per call: Dask runs calls in parallel threads, and sources travel
-    # without live clients, so each copy opens and closes its own.
-    return Plan(
-        copy.copy(plan.source), list(group), plan.checkpoint_name, plan.snapshot, plan.columns
-    )
+    # without live clients, so each copy opens and closes its own. A task reads in
+    # its worker's thread alone (see the source contract's ``in_one_thread``).
+    source = copy.copy(plan.source)
+    in_one_thread = getattr(source, "in_one_thread", None)
+    if in_one_thread is not None:
+        source = in_one_thread()
+    return Plan(source, list(group), plan.checkpoint_name, plan.snapshot, plan.columns)
 
 
 class ReadGroup:

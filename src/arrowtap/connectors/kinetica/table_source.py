@@ -95,6 +95,9 @@ class TableSource(LazyClient):
         As for :class:`~arrowtap.connectors.kinetica.wire.client.KineticaClient`.
     table_type : KineticaType, optional
         The table's type if already known (else ``/show/table`` tells it).
+    prefetch : int
+        Pages requested ahead while one is decoded (0: one by one, in the
+        calling thread alone; see :meth:`in_one_thread`).
 
     Examples
     --------
@@ -120,6 +123,7 @@ class TableSource(LazyClient):
     client: httpx.Client | None = field(default=None, repr=False)
     retry: RetryPolicy | None = None
     table_type: KineticaType | None = field(default=None, repr=False)
+    prefetch: int = field(default=2, repr=False)
     _kinetica: KineticaClient | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _primed: dict[str, RecordsPage] = field(default_factory=dict, init=False, repr=False)
@@ -145,7 +149,8 @@ class TableSource(LazyClient):
         names = ("url", "table", "columns", "increasing_column", "tie_breaker", "page_size")
         state = {name: getattr(self, name) for name in names}
         state |= {"username": self.username, "password": self.password, "token": self.token}
-        return state | {"retry": self.retry, "table_type": self.table_type}
+        state |= {"retry": self.retry, "table_type": self.table_type}
+        return state | {"prefetch": self.prefetch}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__init__(**state)  # type: ignore[misc]
@@ -153,6 +158,12 @@ class TableSource(LazyClient):
     def __copy__(self) -> TableSource:
         copy = TableSource.__new__(TableSource)
         copy.__setstate__(self.__getstate__())
+        return copy
+
+    def in_one_thread(self) -> TableSource:
+        """A copy that requests no page ahead: its reads run in the calling thread alone."""
+        copy = self.__copy__()
+        copy.prefetch = 0
         return copy
 
     # -- the schema ------------------------------------------------------------------
@@ -378,7 +389,7 @@ class TableSource(LazyClient):
             return self._fetch(at, self.page_size, options)
 
         # The pages ahead are requested while this one is decoded and delivered.
-        with closing(prefetched(fetch, row, self.page_size)) as pages:
+        with closing(prefetched(fetch, row, self.page_size, self.prefetch)) as pages:
             for at, page in pages:
                 row = at + page.wire.num_rows
                 wire = page.wire
