@@ -154,11 +154,13 @@ if TYPE_CHECKING:
     from arrowtap.connectors.pvarchiver.admin_write import (
         write_archive_channels,
     )
+    from arrowtap.connectors.pvarchiver.channel_names import (
+        find_archive_channels,
+    )
     from arrowtap.connectors.pvarchiver.pivot import (
         pivot_samples,
     )
     from arrowtap.connectors.pvarchiver.samples import (
-        find_archive_channels,
         read_archive_samples,
         scan_archive_samples,
     )
@@ -204,7 +206,7 @@ _LAZY = {
     "SourceInfo": "arrowtap.io.registry",
     "sources": "arrowtap.catalog",
     "SAMPLE_SCHEMA": "arrowtap.connectors.pvarchiver.wire.schema",
-    "find_archive_channels": "arrowtap.connectors.pvarchiver.samples",
+    "find_archive_channels": "arrowtap.connectors.pvarchiver.channel_names",
     "read_archive_samples": "arrowtap.connectors.pvarchiver.samples",
     "scan_archive_samples": "arrowtap.connectors.pvarchiver.samples",
     "sync_archive_samples": "arrowtap.connectors.pvarchiver.samples_sync",

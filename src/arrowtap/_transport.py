@@ -116,9 +116,7 @@ class StdlibTransport(httpx.BaseTransport):
         assert sock is not None
         try:
             sock.settimeout(timeouts.get("write"))
-            connection.putrequest(
-                request.method, request.url.raw_path.decode("ascii"), True, True
-            )
+            connection.putrequest(request.method, request.url.raw_path.decode("ascii"), True, True)
             for name, value in request.headers.raw:
                 connection.putheader(name, value)
             connection.endheaders(body)

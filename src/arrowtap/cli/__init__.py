@@ -86,7 +86,7 @@ def sources() -> None:
 @click.option("--regexp", is_flag=True, help="PATTERN is a regular expression, not a glob.")
 def channels(url: str, pattern: str, regexp: bool) -> None:
     """List the archive channels whose names match PATTERN."""
-    from arrowtap.connectors.pvarchiver.samples import find_archive_channels
+    from arrowtap.connectors.pvarchiver.channel_names import find_archive_channels
 
     try:
         with warnings.catch_warnings():

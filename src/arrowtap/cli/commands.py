@@ -24,7 +24,7 @@ __all__ = ["SourceCommands"]
 
 def _expand_channels(kwargs: dict[str, Any]) -> None:
     """``--channels`` of the archive are globs: each must match, as the user meant it to."""
-    from arrowtap.connectors.pvarchiver.samples import find_archive_channels
+    from arrowtap.connectors.pvarchiver.channel_names import find_archive_channels
 
     globs = kwargs.get("channels") or []
     names: list[str] = []

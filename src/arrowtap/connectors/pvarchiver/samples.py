@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, overload
 
 import httpx
@@ -13,10 +12,10 @@ import pyarrow as pa
 from arrowtap import _checks as checks
 from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy, redact
+from arrowtap.connectors.pvarchiver.channel_names import Channels, check_channels, names_of
 from arrowtap.connectors.pvarchiver.samples_source import ArchiveSamplesSource
 from arrowtap.connectors.pvarchiver.wire import archive
 from arrowtap.connectors.pvarchiver.wire.schema import SAMPLE_SCHEMA
-from arrowtap.errors import InvalidTypeError, NoMatchWarning
 from arrowtap.io import reading
 from arrowtap.io.contract import Plan, project
 from arrowtap.io.inputs import (
@@ -29,88 +28,12 @@ from arrowtap.io.inputs import (
 from arrowtap.io.reading import Increment
 
 __all__ = [
+    "Channels",
     "check_samples",
-    "find_archive_channels",
     "plan_archive_samples",
     "read_archive_samples",
     "scan_archive_samples",
 ]
-
-Channels = str | Sequence[str]
-
-
-def find_archive_channels(
-    url: str,
-    pattern: str | None = None,
-    *,
-    regexp: str | None = None,
-    client: httpx.Client | None = None,
-    retry: RetryPolicy | None = None,
-) -> list[str]:
-    """Names of the archive's channels matching a glob ``pattern`` or a ``regexp``.
-
-    Parameters
-    ----------
-    url : str
-        The archiver, e.g. ``http://archiver:9812``.
-    pattern : str, optional
-        Glob over the whole name: ``*`` and ``?`` only, case-insensitive.
-    regexp : str, optional
-        Java regular expression over the whole name, case-sensitive.
-    client : httpx.Client, optional
-        Your own client (proxies, TLS, transport).
-    retry : RetryPolicy, optional
-        Retry budget and backoff.
-
-    Returns
-    -------
-    list of str
-        Matching names, sorted as the server sorts them.
-
-    Examples
-    --------
-    >>> from arrowtap.testing.pvarchiver import FakeArchiver
-    >>> with FakeArchiver() as fake:
-    ...     names = find_archive_channels(fake.url, "*")
-    >>> len(names) > 0
-    True
-    """
-    checks.url("url", url, system=archive.SYSTEM)
-    for arg, value in (("pattern", pattern), ("regexp", regexp)):
-        checks.optional(checks.text, arg, value, maximum=checks.MAX_PATTERN, system=archive.SYSTEM)
-    check_http(client, retry, system=archive.SYSTEM)
-    with archive.open_session(url, client, retry) as session:
-        names = archive.find_channels(session, pattern=pattern, regexp=regexp)
-    what = f"pattern {pattern!r}" if regexp is None else f"regexp {regexp!r}"
-    return _matched(names, what)
-
-
-def _matched(names: list[str], what: str) -> list[str]:
-    """``names``, with a :class:`~arrowtap.NoMatchWarning` if the pattern ``what`` matched none."""
-    if not names:
-        warnings.warn(f"{archive.SYSTEM}: {what} matches no channel", NoMatchWarning, stacklevel=3)
-    return names
-
-
-def _check_channels(channels: object) -> Channels:
-    if isinstance(channels, str):  # a glob, sent in the URL
-        return checks.text("channels", channels, maximum=checks.MAX_PATTERN, system=archive.SYSTEM)
-    if isinstance(channels, bytes | Mapping) or not isinstance(channels, Sequence):
-        raise InvalidTypeError(
-            f"{archive.SYSTEM}: channels must be a glob str or a list of names, "
-            f"got {type(channels).__name__} {checks.shown(channels)}"
-        )
-    names = checks.names("channels", channels, system=archive.SYSTEM)
-    for name in names:
-        archive.name_path(name)
-    return names
-
-
-def _names(source: ArchiveSamplesSource, channels: Channels) -> list[str]:
-    if isinstance(channels, str):
-        names = archive.find_channels(source.session, pattern=channels)
-        return _matched(names, f"pattern {channels!r}")
-    return list(dict.fromkeys(channels))
 
 
 def check_samples(
@@ -137,7 +60,7 @@ def check_samples(
     """
     system = archive.SYSTEM
     checks.url("url", url, system=system)
-    _check_channels(channels)
+    check_channels(channels)
     lo, hi = to_time_range(start, end, unit)  # type: ignore[arg-type]
     checks.optional(checks.positive_int, "count", count, system=system)
     project(SAMPLE_SCHEMA, columns)  # type: ignore[arg-type]
@@ -188,7 +111,7 @@ def plan_archive_samples(
     )  # fmt: skip
     source = ArchiveSamplesSource(url, client=client, retry=retry, page_size=page_size)
     try:
-        names = _names(source, channels)
+        names = names_of(source, channels)
         parts = source.partitions_for(names, lo, hi, count=count, include_prior=include_prior)
         return Plan(source, parts, checkpoint_name(url), columns=columns)
     finally:
