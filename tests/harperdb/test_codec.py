@@ -246,3 +246,13 @@ def test_a_copy_in_this_process_keeps_the_callers_client_but_not_the_connection(
         source.close()
     assert not mine.is_closed, "the caller's client is the caller's to close"
     mine.close()
+
+
+def test_ms_to_ns_array_is_ms_to_ns_with_or_without_nulls() -> None:
+    values = [-1.5, 0.0, 1795296532147.2366, 9.1e12]
+    assert ms_to_ns_array(pa.array(values)).to_pylist() == [ms_to_ns(v) for v in values]
+    with_null = ms_to_ns_array(pa.array([*values, None])).to_pylist()
+    assert with_null == [*map(ms_to_ns, values), None]
+    assert ms_to_ns_array(pa.array([], pa.float64())).to_pylist() == []
+    with pytest.raises(pa.ArrowInvalid):  # no int64 holds its nanoseconds
+        ms_to_ns_array(pa.array([1e300]))

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.harperdb import first_page
 from arrowtap.connectors.harperdb._checks import check_table_read
 from arrowtap.connectors.harperdb.table_source import DEFAULT_PAGE_SIZE, HarperDBTableSource
 from arrowtap.connectors.harperdb.wire.layout import SchemaLike
@@ -53,11 +54,14 @@ def plan_table(
     client: httpx.Client | None,
     retry: RetryPolicy | None,
     incremental: bool,
+    prime: bool = False,
 ) -> Plan:
     """The one-partition plan of a table; ``incremental``: read from offsets.
 
     A read from offsets (a checkpoint, a sync) is refused for a table without
-    an indexed updated time, before any row is read.
+    an indexed updated time, before any row is read. ``prime``: a plain read
+    that follows at once, planned by its first page (one request for a table
+    of one page; see :mod:`~arrowtap.connectors.harperdb.first_page`).
 
     Examples
     --------
@@ -90,7 +94,10 @@ no checkpoint)
         retry=retry,
     )
     try:
-        part = source.partition(since_ns, incremental=incremental)
+        if prime and not incremental:
+            part = first_page.prime(source, since_ns)
+        else:
+            part = source.partition(since_ns, incremental=incremental)
         return Plan(source, [part], CHECKPOINT_NAME)
     finally:
         source.close()  # reopened by whoever reads the plan
@@ -237,6 +244,7 @@ def scan_harperdb(
         client=client,
         retry=retry,
         incremental=check_checkpoint(checkpoint) is not None,
+        prime=True,
     )
     return reading.scan(plan, checkpoint=checkpoint)
 
@@ -395,5 +403,6 @@ def read_harperdb(
         client=client,
         retry=retry,
         incremental=check_checkpoint(checkpoint) is not None,
+        prime=True,
     )
     return reading.read(plan, checkpoint=checkpoint)

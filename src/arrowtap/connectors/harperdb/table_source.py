@@ -17,8 +17,10 @@ after it), in two queries, each served from the indexes:
 costs time proportional to every row after the offset; ``key > k`` sorted
 on the key alone is answered wrongly, so the sort is always on both.)
 ``upper`` is the highest updated time when the read was planned: rows
-changed while a read runs are left for the next one, so a read ends. A
-partition may also be a range of updated times (``since`` to ``upper``; see
+changed while a read runs are left for the next one, so a read ends. (A plain
+read learns it from its first page, asked with no upper bound: see
+:mod:`~arrowtap.connectors.harperdb.first_page`.) A partition may also be a
+range of updated times (``since`` to ``upper``; see
 :mod:`~arrowtap.connectors.harperdb.ranges`). Keys compare in HarperDB's
 index order (numbers before strings), not Python's.
 
@@ -35,7 +37,6 @@ read whole, in primary key order (offset ``{"updated": None, "key": k}``).
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,12 +46,22 @@ import httpx
 import pyarrow as pa
 
 from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.harperdb.table_offsets import (
+    check_offset,
+    earliest,
+    is_complete,
+    iso_ms,
+    next_iso,
+    no_offsets,
+    wire_time,
+)
 from arrowtap.connectors.harperdb.wire.arguments import check_name
 from arrowtap.connectors.harperdb.wire.client import SYSTEM, HarperDBClient, operation_url
 from arrowtap.connectors.harperdb.wire.decode import decode_records, page_batch
+from arrowtap.connectors.harperdb.wire.known_tables import describe
 from arrowtap.connectors.harperdb.wire.layout import SchemaLike, TableLayout, table_layout
-from arrowtap.connectors.harperdb.wire.times import next_after, ns_to_ms
-from arrowtap.errors import CheckpointError, InvalidArgumentError, InvalidTypeError
+from arrowtap.connectors.harperdb.wire.times import next_after
+from arrowtap.errors import InvalidArgumentError, InvalidTypeError
 from arrowtap.io.contract import Offset, Page, Partition
 
 __all__ = [
@@ -64,7 +75,6 @@ __all__ = [
 ]
 
 DEFAULT_PAGE_SIZE = 10_000
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -80,77 +90,6 @@ class TablePartition(Partition):
     since: float | str | None = None
     upper: float | str | None = None
     closed: bool = False
-
-
-def iso_ms(value: dt.datetime) -> str:
-    """A time as a ``Date`` travels: ISO 8601 text in UTC, to the millisecond.
-
-    Examples
-    --------
-    >>> iso_ms(dt.datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC))
-    '2024-01-02T03:04:05.678Z'
-    """
-    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _next_iso(text: str) -> str:
-    return iso_ms(dt.datetime.fromisoformat(text) + dt.timedelta(milliseconds=1))
-
-
-def earliest(layout: TableLayout) -> float | str:
-    """The lowest updated time of the table's cursor type, as it travels (the epoch).
-
-    Examples
-    --------
-    >>> from arrowtap.connectors.harperdb.wire.layout import table_layout
-    >>> describe = {"hash_attribute": "id", "attributes": [
-    ...     {"attribute": "id"}, {"attribute": "__updatedtime__", "indexed": True}]}
-    >>> earliest(table_layout(describe, "db", "t"))
-    0.0
-    """
-    return 0.0 if layout.cursor_wire == "ms" else "1970-01-01T00:00:00.000Z"
-
-
-def check_offset(offset: Any, layout: TableLayout) -> tuple[float | str | None, Any]:
-    """``(updated, key)`` of a stored offset, or :class:`CheckpointError` if it is not one.
-
-    An offset may also say ``"complete": true`` (see :func:`is_complete`).
-
-    Examples
-    --------
-    >>> from arrowtap.connectors.harperdb.wire.layout import table_layout
-    >>> describe = {"hash_attribute": "id", "attributes": [
-    ...     {"attribute": "id"}, {"attribute": "__updatedtime__", "indexed": True}]}
-    >>> check_offset({"updated": 1.5, "key": "a"}, table_layout(describe, "db", "t"))
-    (1.5, 'a')
-    """
-    if (
-        not isinstance(offset, dict)
-        or set(offset) - {"complete"} != {"updated", "key"}
-        or offset.get("complete", True) is not True
-    ):
-        raise CheckpointError(f"{SYSTEM}: {offset!r} is not an offset of a HarperDB table read")
-    updated = offset["updated"]
-    kinds = {"ms": float | int, "iso": str, None: type(None)}[layout.cursor_wire]
-    if not isinstance(updated, kinds) or isinstance(updated, bool):
-        raise CheckpointError(
-            f"{SYSTEM}: offset {offset!r} does not fit {layout.database}.{layout.table}"
-            f" (updated time {layout.cursor or 'none'})"
-        )
-    return updated, offset["key"]
-
-
-def is_complete(offset: Any) -> bool:
-    """Whether ``offset`` ends a closed range read to its end (nothing can follow it).
-
-    Examples
-    --------
-    >>> is_complete({"updated": 1.5, "key": "a", "complete": True})
-    True
-    >>> is_complete({"updated": 1.5, "key": "a"}), is_complete(None)
-    (False, False)
-    """
-    return isinstance(offset, dict) and offset.get("complete") is True
 
 
 class HarperDBTableSource:
@@ -211,6 +150,9 @@ class HarperDBTableSource:
         self.user_client = client
         self._client: HarperDBClient | None = None
         self._layout: TableLayout | None = None
+        # First pages read when planning (see first_page), by partition key: the page,
+        # or None for an empty read, and whether rows follow it.
+        self._primed: dict[str, tuple[Page | None, bool]] = {}
         self._lock = threading.RLock()
         operation_url(url)  # checked now, before any request
 
@@ -221,8 +163,10 @@ class HarperDBTableSource:
     def __getstate__(self) -> dict[str, Any]:
         # Sources travel (processes, Dask workers) without live clients, nor the
         # caller's httpx client, which belongs to the caller's process.
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_client", "_lock")}
-        return state | {"user_client": None, "_client": None}
+        # Nor a first page read when planning: a read elsewhere asks it again.
+        skip = ("_client", "_lock", "_primed")
+        state = {k: v for k, v in self.__dict__.items() if k not in skip}
+        return state | {"user_client": None, "_client": None, "_primed": {}}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -263,16 +207,31 @@ class HarperDBTableSource:
 
     @property
     def layout(self) -> TableLayout:
-        """The table's layout, from ``describe_table`` (asked once)."""
+        """The table's layout, from ``describe_table`` (asked once, and remembered).
+
+        A plain read takes it from its first page instead (see
+        :mod:`~arrowtap.connectors.harperdb.first_page`).
+        """
         with self._lock:
             if self._layout is None:
-                describe = self.hdb.operation(
-                    "describe_table", database=self.database, table=self.table
-                )
-                self._layout = table_layout(
-                    describe, self.database, self.table, columns=self.columns, schema=self.declared
-                )
+                self._layout = self.layout_of(describe(self.hdb, self.database, self.table))
             return self._layout
+
+    def layout_of(self, described: Any) -> TableLayout:
+        """The layout of this read (its ``columns`` and ``schema``) under a description."""
+        return table_layout(
+            described, self.database, self.table, columns=self.columns, schema=self.declared
+        )
+
+    def keep_first_page(self, partition: TablePartition, page: Page | None, more: bool) -> None:
+        """Start the next read of ``partition`` from its start with ``page`` (read when planned).
+
+        ``page`` is ``None`` for a read with no row; ``more``: rows follow it.
+        """
+        assert partition.layout is not None
+        with self._lock:
+            self._layout = partition.layout
+            self._primed[partition.key] = (page, more)
 
     @property
     def schema(self) -> pa.Schema:
@@ -295,10 +254,7 @@ class HarperDBTableSource:
         layout = self.layout
         if layout.cursor is None:
             if incremental or since_ns is not None:
-                raise InvalidArgumentError(
-                    f"{SYSTEM}: {self.database}.{self.table} cannot be read incrementally: "
-                    f"{layout.no_cursor_reason}; read it whole (no since, no checkpoint)"
-                )
+                raise no_offsets(layout)
             return TablePartition(self.key, layout)
         since = None if since_ns is None else self.wire_time(since_ns)
         # The latest update of the whole table, not of the rows after ``since``:
@@ -307,13 +263,11 @@ class HarperDBTableSource:
 
     def wire_time(self, ns: int) -> float | str:
         """``ns`` as the cursor travels: float ms, or the ISO text of the ms that holds it."""
-        if self.layout.cursor_wire == "ms":
-            return ns_to_ms(ns)
-        return iso_ms(_EPOCH + dt.timedelta(milliseconds=ns // 1_000_000))
+        return wire_time(self.layout, ns)
 
-    def edge(self, *, last: bool) -> float | str | None:
+    def edge(self, *, last: bool, layout: TableLayout | None = None) -> float | str | None:
         """The earliest (or latest) updated time of the table, as sent; ``None`` if empty."""
-        layout = self.layout
+        layout = layout or self.layout
         if layout.cursor is None:
             raise InvalidArgumentError(f"{SYSTEM}: {self.key} has no indexed updated time")
         condition = {
@@ -321,17 +275,18 @@ class HarperDBTableSource:
             "search_type": "greater_than_equal",
             "search_value": earliest(layout),
         }
-        query = self._query(layout, [condition], 1, descending=last)
+        query = self.query(layout, [condition], 1, descending=last)
         rows = decode_records(self._raw(query), f"search_by_conditions on {self.key}")
         return rows[0][layout.cursor] if rows else None
 
-    def _query(
+    def query(
         self,
         layout: TableLayout,
         conditions: list[dict[str, Any]],
         limit: int,
         descending: bool = False,
     ) -> dict[str, Any]:
+        """The fields of a ``search_by_conditions`` in (updated time, key) order."""
         sort: dict[str, Any] = {"attribute": layout.primary_key, "descending": descending}
         if layout.cursor is not None:
             sort = {"attribute": layout.cursor, "descending": descending, "next": sort}
@@ -378,7 +333,7 @@ class HarperDBTableSource:
             ]
             queries.append(tie)
             if isinstance(updated, str):
-                lower = _next_iso(updated)
+                lower = next_iso(updated)
             else:
                 lower = next_after(float(updated or 0.0))
         if type(lower) is type(part.upper) and lower > part.upper:  # type: ignore[operator]
@@ -397,13 +352,21 @@ class HarperDBTableSource:
             return  # a closed range read to its end: no row can have entered it since
         what = f"search_by_conditions on {self.key}"
         more = True
+        if offset is None:
+            with self._lock:
+                primed = self._primed.pop(partition.key, None)
+            if primed is not None:
+                first, more = primed
+                if first is not None:
+                    yield first
+                    after = check_offset(first.offset, layout)
         while more:
             batches: list[pa.RecordBatch] = []
             last = None
             room = self.page_size
             for conditions in self._conditions(layout, partition, after):
                 # One row past the room: whether rows follow, without asking again.
-                query = self._query(layout, conditions, room + 1)
+                query = self.query(layout, conditions, room + 1)
                 batch, tail, more = page_batch(self._raw(query), layout, what, room)
                 if batch.num_rows:
                     batches.append(batch)

@@ -23,11 +23,13 @@ from arrowtap.connectors.harperdb.wire.layout import TableLayout, Wire
 from arrowtap.connectors.harperdb.wire.times import ms_to_ns_array
 from arrowtap.errors import DecodeError
 
-__all__ = ["decode_records", "page_batch", "records_batch"]
+__all__ = ["decode_records", "page_batch", "page_of", "records_batch"]
 
 _BUFFER = pa.struct([("type", pa.string()), ("data", pa.list_(pa.uint8()))])
 _RAW = msgspec.json.Decoder(list[dict[str, msgspec.Raw]])
 _NULL = msgspec.Raw(b"null")
+_NANOS = pa.timestamp("ns", tz="UTC")
+_NULL_TEXT = pa.scalar(b"null", pa.binary())
 
 
 def decode_records(body: bytes, what: str) -> list[dict[str, Any]]:
@@ -53,15 +55,21 @@ def _storage(kind: pa.DataType, wire: Wire) -> pa.DataType | None:
 
 def _json_columns(body: bytes, names: list[str]) -> dict[str, pa.Array]:
     raws = _RAW.decode(body)
-    columns = {}
-    null_text = pa.scalar(b"null", pa.binary())
+    found: list[bytes] = []
     for name in names:
         # C-level maps: each record's raw value (or null), as bytes.
-        found = map(dict.get, raws, itertools.repeat(name), itertools.repeat(_NULL))
-        text = pa.array(list(map(bytes, found)), pa.binary())
-        text = pc.if_else(pc.equal(text, null_text), pa.scalar(None, pa.binary()), text)
-        columns[name] = text.cast(pa.string()).cast(pa.json_())
-    return columns
+        values = map(dict.get, raws, itertools.repeat(name), itertools.repeat(_NULL))
+        found.extend(map(bytes, values))
+    # Every column in one array (its bytes are parts of the body): one call of each
+    # kernel per page, not per column, which is most of a small page's cost.
+    text = pa.array(found, pa.binary())
+    text = pc.if_else(pc.equal(text, _NULL_TEXT), pa.scalar(None, pa.binary()), text)
+    text = text.cast(pa.string())
+    n = len(raws)
+    return {
+        name: pa.ExtensionArray.from_storage(pa.json_(), text.slice(i * n, n))
+        for i, name in enumerate(names)
+    }
 
 
 def _buffers(column: pa.Array) -> pa.Array:
@@ -80,7 +88,7 @@ def _buffers(column: pa.Array) -> pa.Array:
 
 def _convert(column: pa.Array, kind: pa.DataType, wire: Wire) -> pa.Array:
     if wire == "ms":
-        nanos = ms_to_ns_array(column).cast(pa.timestamp("ns", tz="UTC"))
+        nanos = ms_to_ns_array(column).view(_NANOS)  # int64 as it is: no cast kernel
         return nanos.cast(kind, safe=False) if nanos.type != kind else nanos
     if wire == "iso":
         return column.cast(kind)
@@ -139,7 +147,24 @@ def page_batch(
     >>> page_batch(body, layout, "demo", 2)[1:]
     ({'id': 'b', '__updatedtime__': 2.5}, False)
     """
-    records = decode_records(body, what)
+    return page_of(decode_records(body, what), body, layout, what, room)
+
+
+def page_of(
+    records: list[dict[str, Any]], body: bytes, layout: TableLayout, what: str, room: int
+) -> tuple[pa.RecordBatch, Any, bool]:
+    """:func:`page_batch` of ``body`` whose ``records`` were decoded already.
+
+    Examples
+    --------
+    >>> from arrowtap.connectors.harperdb.wire.layout import table_layout
+    >>> layout = table_layout({"hash_attribute": "id", "attributes": [{"attribute": "id"}]},
+    ...                       "db", "t", schema={"id": pa.int64()})
+    >>> body = b'[{"id": 1}, {"id": 2}]'
+    >>> batch, last, more = page_of(decode_records(body, "demo"), body, layout, "demo", 5)
+    >>> batch.num_rows, last, more
+    (2, {'id': 2}, False)
+    """
     batch = _batch(records, body, layout, what)
     if len(records) <= room:
         return batch, records[-1] if records else None, False
