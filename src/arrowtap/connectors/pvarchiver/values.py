@@ -70,12 +70,22 @@ def scalar_value(batch: pa.RecordBatch) -> pa.Array:
     >>> scalar_value(lists).to_pylist()
     [1.5, 7.0, None, None]
     """
-    doubles, has_double = _singles(batch.column(_NUMERIC[0]))
-    longs, has_long = _singles(batch.column(_NUMERIC[1]))
-    # A sample has values of one type only: at most one of the two is set.
-    out = np.where(has_double, doubles, longs).astype(np.float64, copy=False)
-    validity = pa.py_buffer(np.packbits(has_double | has_long, bitorder="little"))
-    return pa.Array.from_buffers(pa.float64(), len(out), [validity, pa.py_buffer(out)])
+    doubles, longs = (batch.column(name) for name in _NUMERIC)
+    n = len(doubles)
+    if longs.null_count == n:  # a channel of doubles (or of neither): nothing to merge
+        out, valid = _singles(doubles) if doubles.null_count < n else (np.zeros(n), None)
+    elif doubles.null_count == n:
+        out, valid = _singles(longs)
+    else:
+        values, has_double = _singles(doubles)
+        others, has_long = _singles(longs)
+        # A sample has values of one type only: at most one of the two is set.
+        out, valid = np.where(has_double, values, others), has_double | has_long
+    out = out.astype(np.float64, copy=False)
+    if valid is None:
+        return pa.nulls(n, pa.float64())
+    validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(pa.float64(), n, [validity, pa.py_buffer(out)])
 
 
 def with_value(batch: pa.RecordBatch) -> pa.RecordBatch:
