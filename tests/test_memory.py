@@ -156,21 +156,7 @@ def check_scans(case: Case) -> None:
 def check_read(case: Case) -> None:
     got = run(case, "read", case.large)
     growth = got["peak"] - got["start"]
-    bound = READ_OVER.get(case.source, READ_BOUND)
-    assert growth <= bound * got["bytes"], f"{case.source}: {got} (bound {bound}x)"
-
-
-# Reads measured above 1.5x their frame (peak growth over the frame's bytes, on this
-# project's machines: Kinetica 1.83x, FinSpace clusters 1.66-1.84x, environments 1.6x):
-# the integers pandas copies into masked arrays, and the Arrow pages of the compiled
-# decoders freed to an allocator whose memory pandas' large arrays do not reuse. These
-# are held to the bound they meet today, so that a regression still fails; the 1.5x
-# target is open for them (docs/performance.md).
-READ_OVER = {
-    "kinetica": 2.0,
-    "finspace_clusters": 2.0,
-    "finspace_environments": 1.8,
-}
+    assert growth <= READ_BOUND * got["bytes"], f"{case.source}: {got} (bound {READ_BOUND}x)"
 
 
 # -- the sources -----------------------------------------------------------------------

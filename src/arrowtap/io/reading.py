@@ -22,7 +22,7 @@ import pandas as pd
 from arrowtap.checkpoint import CheckpointLike
 from arrowtap.io import offsets as ledger
 from arrowtap.io.contract import Offset, Page, Partition, Plan
-from arrowtap.io.frames import to_pandas
+from arrowtap.io.frames import read_pandas
 from arrowtap.io.stream import scan as stream
 
 __all__ = ["Increment", "read", "scan"]
@@ -172,7 +172,7 @@ def read(
     """
     scanned = scan(plan, checkpoint=checkpoint, max_concurrency=max_concurrency)
     if checkpoint is None:
-        frame: pd.DataFrame = to_pandas(scanned.read_all(), index=index)
+        frame: pd.DataFrame = read_pandas(scanned, index=index)
         return frame
-    scanned.data = to_pandas(scanned.data.read_all(), index=index)
+    scanned.data = read_pandas(scanned.data, index=index)
     return scanned

@@ -7,15 +7,17 @@
 
 int avr_buf_grow(Buf *b, size_t extra)
 {
-    size_t want = b->len + extra, cap = b->cap ? b->cap : 256;
+    size_t want = b->len + extra, cap;
     char *np;
-    if (want < b->len)
+    if (want < b->len || b->cap > SIZE_MAX / 2)
         return A_NOMEM;
-    while (cap < want) {
-        if (cap > SIZE_MAX / 2)
-            return A_NOMEM;
-        cap *= 2;
-    }
+    /* Doubling keeps growth by small steps linear; a reservation past double (the
+       rows of a block, known up front) gets what it asks, no more: the buffer is
+       handed over at its length, and the tail a larger one would leave in the heap
+       is a hole the next pages do not fill. */
+    cap = b->cap * 2 > want ? b->cap * 2 : want;
+    if (cap < 256)
+        cap = 256;
     np = (char *)realloc(b->p, cap);
     if (np == NULL)
         return A_NOMEM;
