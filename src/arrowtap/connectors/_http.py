@@ -64,6 +64,7 @@ __all__ = [
 T = TypeVar("T")
 
 _httpx_log = logging.getLogger("httpx")  # the request lines httpx's client would log
+_DEFAULT_RETRY = RetryPolicy()  # frozen: one for every session that names none
 
 
 def api_base_url(url: str, api_path: str, system: str) -> tuple[str, httpx.URL]:
@@ -91,6 +92,19 @@ def api_base_url(url: str, api_path: str, system: str) -> tuple[str, httpx.URL]:
     if parsed.path.rstrip("/") in ("", "/"):
         base += api_path
     return base, parsed
+
+
+def _query(params: Mapping[str, Any]) -> str:
+    """``params`` as httpx encodes them; plain names of integers need no quoting.
+
+    Examples
+    --------
+    >>> _query({"start": 5, "end": -1}), _query({"q": "a b", "n": 1})
+    ('start=5&end=-1', 'q=a+b&n=1')
+    """
+    if all(type(v) is int and k.isascii() and k.isalnum() for k, v in params.items()):
+        return "&".join(f"{name}={value}" for name, value in params.items())
+    return str(httpx.QueryParams(params))
 
 
 def status_error(system: str, response: httpx.Response, what: str) -> ServerError:
@@ -219,7 +233,7 @@ class HttpSession:
         bare, username, password = split_userinfo(base_url)
         self.base_url = bare.rstrip("/")
         self.system = system
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or _DEFAULT_RETRY
         self.client = client or shared_client(self.base_url)
         self._headers = dict(headers or {})
         if authorization is None and (username or password):
@@ -294,7 +308,7 @@ class HttpSession:
         # URL parsed once rather than three times.
         url = self.base_url + path
         if params:
-            url += "?" + str(httpx.QueryParams(params))
+            url += "?" + _query(params)
         merged = self._direct_headers.copy()
         if headers:
             merged.update(headers)
