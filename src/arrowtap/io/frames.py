@@ -156,14 +156,32 @@ def _as_kept(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray |
     return None
 
 
+def _converted(arrow_type: pa.DataType) -> bool:
+    """Whether :func:`_as_kept` converts a column of ``arrow_type``."""
+    return (
+        isinstance(arrow_type, pa.UuidType)
+        or pa.types.is_string(arrow_type)
+        or pa.types.is_string_view(arrow_type)
+    )
+
+
 def _kept(data: T) -> T:
     """`data` with each column as the Arrow type its pandas column holds."""
     for i, field in enumerate(data.schema):
+        if not _converted(field.type):  # the schema tells: no column object needed
+            continue
         column = _as_kept(data.column(i))
-        if column is not None:
-            text = pa.field(field.name, column.type, field.nullable, field.metadata)
-            data = data.set_column(i, text, column)
+        assert column is not None
+        data = data.set_column(i, field.with_type(column.type), column)
     return data
+
+
+def _kept_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema :func:`_kept` gives data of ``schema``."""
+    for i, field in enumerate(schema):
+        if _converted(field.type):
+            schema = schema.set(i, field.with_type(pa.large_string()))
+    return schema
 
 
 def _frame(table: pa.Table, index: str | None, owned: bool = False) -> pd.DataFrame:
@@ -219,7 +237,7 @@ def read_pandas(reader: pa.RecordBatchReader, index: str | None = None) -> pd.Da
     >>> frame.equals(to_pandas(pa.Table.from_batches([batch] * 2)))
     True
     """
-    schema = _kept(reader.schema.empty_table()).schema
+    schema = _kept_schema(reader.schema)
     batches = [_kept(batch) for batch in reader]
     table = pa.Table.from_batches(batches, schema)
     del batches  # the table holds the only references to the columns it frees
