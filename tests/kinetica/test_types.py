@@ -485,3 +485,21 @@ def test_field_metadata_and_nullability() -> None:
 def test_invalid_schemas(schema: pa.Schema, kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(InvalidArgumentError, match=message):
         from_arrow_schema(schema, **kwargs)
+
+
+def test_the_schema_of_a_type_is_made_once_and_follows_every_part_of_it() -> None:
+    def ktype(props: tuple[str, ...], label: str = "", name: str = "s") -> KineticaType:
+        return KineticaType(
+            (KineticaColumn(name, "string", props), KineticaColumn("t", "long", ("timestamp",))),
+            label,
+        )
+
+    first = to_arrow_schema(ktype(("char4",)))
+    assert to_arrow_schema(ktype(("char4",))) is first  # an equal type: the same schema
+    assert first.field("s").metadata == {PROPERTIES_KEY: b'["char4"]'}
+    assert to_arrow_schema(ktype(("char8",))).field("s").metadata == {PROPERTIES_KEY: b'["char8"]'}
+    assert to_arrow_schema(ktype(("char4", "nullable"))).field("s").nullable
+    assert to_arrow_schema(ktype(("char4",), "lbl")).metadata == {b"kinetica.label": b"lbl"}
+    assert to_arrow_schema(ktype(("char4",), name="u")).names == ["u", "t"]
+    assert not first.field("s").nullable
+    assert first.metadata is None

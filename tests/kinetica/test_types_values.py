@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from arrowtap.connectors.kinetica.wire import values
 from arrowtap.connectors.kinetica.wire.schema import from_arrow_schema, to_arrow_schema
 from arrowtap.connectors.kinetica.wire.types import KineticaColumn, KineticaType, format_type
 from arrowtap.connectors.kinetica.wire.values import arrow_to_wire, wire_schema, wire_to_arrow
@@ -758,3 +759,64 @@ def test_schema_from_pandas_style_batch_then_values() -> None:
     assert back.column("ts").to_pylist() == [
         dt.datetime(2023, 11, 14, 22, 13, 20, 123000, tzinfo=UTC)
     ]
+
+
+def test_wire_batches_convert_as_cast_whatever_their_offset_and_nulls() -> None:
+    ktype = KineticaType(
+        (
+            KineticaColumn("t", "long", ("timestamp", "nullable")),
+            KineticaColumn("i", "long"),
+            KineticaColumn("s", "string", ("nullable",)),
+        )
+    )
+    wire = pa.record_batch(
+        [pa.array([1, None, -1, TS_MAX]), pa.array([1, 2, 3, 4]), pa.array(["a", None, "c", "d"])],
+        schema=wire_schema(ktype),
+    ).slice(1)
+    got = wire_to_arrow(wire, ktype)
+    assert got.schema == to_arrow_schema(ktype)
+    assert got.column("t").equals(wire.column("t").cast(pa.timestamp("ms", tz="UTC")))
+    assert got.column("t").null_count == 1
+    assert got.column("i").to_pylist() == [2, 3, 4]
+    reordered = {"s": wire.column("s"), "i": wire.column("i"), "t": wire.column("t")}
+    assert wire_to_arrow(reordered, ktype).equals(got)
+    with pytest.raises(DecodeError, match="missing \\['s'\\]"):
+        wire_to_arrow(wire.select(["t", "i"]), ktype)
+
+
+def test_a_batch_of_columns_as_they_are_converts_as_column_by_column() -> None:
+    # Such batches take a shorter way (one view of the whole batch): the same result.
+    kinds = [("int", ()), ("long", ()), ("float", ()), ("double", ()), ("string", ()),
+             ("string", ("char16",)), ("string", ("ipv4",)), ("string", ("json",)),
+             ("string", ("wkt",)), ("bytes", ()), ("bytes", ("wkt",)),
+             ("long", ("timestamp",))]  # fmt: skip
+    columns = [
+        KineticaColumn(f"c{i}{n}", base, (*props, *(("nullable",) if n else ())))
+        for i, (base, props) in enumerate(kinds)
+        for n in (0, 1)
+    ]
+    ktype = KineticaType(tuple(columns), label="a label")
+    value = {"int": 7, "long": -8, "float": 1.5, "double": 2.25, "string": "1.2.3.4", "bytes": b"b"}
+    wire = pa.RecordBatch.from_pylist(
+        [{c.name: value[c.base] for c in columns}, {c.name: None if c.nullable else value[c.base]
+                                                    for c in columns}],
+        schema=wire_schema(ktype),
+    )  # fmt: skip
+    by_columns = {name: wire.column(name) for name in wire.schema.names}
+    whole = wire_to_arrow(wire, ktype)
+    assert values._viewed(wire, ktype) is not None  # the shorter way was taken
+    assert whole.equals(wire_to_arrow(by_columns, ktype))
+    assert whole.schema.equals(to_arrow_schema(ktype), check_metadata=True)
+    assert whole.column("c111").to_pylist()[1] is None
+    assert (
+        whole.column("c110").to_pylist() == [dt.datetime(1969, 12, 31, 23, 59, 59, 992000, UTC)] * 2
+    )
+
+
+def test_a_null_where_the_type_has_none_is_named_whole_batch_or_not() -> None:
+    ktype = KineticaType((KineticaColumn("t", "long", ("timestamp",)), KineticaColumn("i", "int")))
+    wire = pa.RecordBatch.from_arrays(
+        [pa.array([1, None]), pa.array([1, 2], pa.int32())], schema=wire_schema(ktype)
+    )
+    with pytest.raises(DecodeError, match=r"column 't' .*row 1 is null"):
+        wire_to_arrow(wire, ktype)

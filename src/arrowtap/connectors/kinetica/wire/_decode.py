@@ -33,7 +33,8 @@ def decode(values: Sequence[Any] | pa.Array | pa.ChunkedArray, col: KineticaColu
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if isinstance(values, pa.Array):
-        arr = ctx.cast(values, wire, f"is not an Avro {col.base}")
+        same = values.type == wire  # as the codec gives them: nothing to cast
+        arr = values if same else ctx.cast(values, wire, f"is not an Avro {col.base}")
     else:
         arr = ctx.apply(list(values), lambda v: pa.array(v, wire), f"is not an Avro {col.base}")
     ctx.check_nulls(arr)
@@ -103,6 +104,21 @@ def _decode_uuid(arr: pa.Array, ctx: Context) -> pa.Array:
     return pa.ExtensionArray.from_storage(pa.uuid(), with_nulls(storage, arr))
 
 
+def as_is(col: KineticaColumn) -> bool:
+    """Whether the column's wire values are its Arrow values, reinterpreted at most.
+
+    Then :func:`decode` converts nothing: it checks the nulls, and a timestamp column
+    takes its int64 values as milliseconds.
+    """
+    return col.kind not in _DECODERS or _DECODERS[col.kind] is _decode_timestamp
+
+
+def _decode_timestamp(arr: pa.Array, ctx: Context) -> pa.Array:
+    # Ms since the epoch either way: the int64 values are the timestamps, reinterpreted
+    # (what the cast does too, without its per-call dispatch; it cannot fail).
+    return arr.view(arrow_type(ctx.column))
+
+
 def _decoder(reason: str) -> Callable[[pa.Array, Context], pa.Array]:
     return lambda arr, ctx: ctx.cast(arr, arrow_type(ctx.column), reason)
 
@@ -110,7 +126,7 @@ def _decoder(reason: str) -> Callable[[pa.Array, Context], pa.Array]:
 _DECODERS: dict[str, Callable[[pa.Array, Context], pa.Array]] = {
     **dict.fromkeys(("int8", "int16"), _decoder("is out of range")),
     "boolean": _decode_boolean,
-    "timestamp": _decoder("is not a timestamp"),
+    "timestamp": _decode_timestamp,
     "datetime": _decoder("is not a datetime YYYY-MM-DD HH:MM:SS.mmm"),
     "date": _decode_date,
     "time": _decode_time,

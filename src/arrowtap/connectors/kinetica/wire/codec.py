@@ -16,6 +16,7 @@ checking values before a write are :mod:`~arrowtap.connectors.kinetica.wire.valu
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import pyarrow as pa
@@ -52,10 +53,15 @@ def layout(ktype: KineticaType | Sequence[tuple[str, bool]]) -> bytes:
     >>> layout([("long", False), ("string", True)])
     b'\x01\x84'
     """
-    pairs = (
-        [(c.base, c.nullable) for c in ktype.columns] if isinstance(ktype, KineticaType) else ktype
-    )
-    return bytes(_CODES[base] | (_NULLABLE if nullable else 0) for base, nullable in pairs)
+    if isinstance(ktype, KineticaType):
+        return _type_layout(ktype)
+    return bytes(_CODES[base] | (_NULLABLE if nullable else 0) for base, nullable in ktype)
+
+
+@functools.lru_cache(maxsize=256)
+def _type_layout(ktype: KineticaType) -> bytes:
+    # Every page of a table decodes under the same (immutable) type: made once per type.
+    return layout([(c.base, c.nullable) for c in ktype.columns])
 
 
 def _array(typ: pa.DataType, nrows: int, spec: tuple[int, object, object, object]) -> pa.Array:

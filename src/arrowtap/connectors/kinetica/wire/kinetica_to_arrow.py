@@ -6,6 +6,7 @@ the public names of this module.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pyarrow as pa
@@ -99,6 +100,13 @@ def to_arrow_schema(ktype: KineticaType) -> pa.Schema:
       -- field metadata --
       kinetica.properties: '["char4","primary_key"]'
     """
+    return _schema(ktype)
+
+
+@functools.lru_cache(maxsize=256)
+def _schema(ktype: KineticaType) -> pa.Schema:
+    # Types and schemas are immutable, and every read of a table maps the same one:
+    # each (equal) type is mapped once.
     fields = []
     for col in ktype.columns:
         t = arrow_type(col)

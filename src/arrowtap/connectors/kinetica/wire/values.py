@@ -23,13 +23,14 @@ does not parse, an int8 out of range); the server enforces the rest.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
 
 from arrowtap.connectors.kinetica.wire._context import WIRE
-from arrowtap.connectors.kinetica.wire._decode import decode
+from arrowtap.connectors.kinetica.wire._decode import as_is, decode
 from arrowtap.connectors.kinetica.wire._encode import encode
 from arrowtap.connectors.kinetica.wire.schema import to_arrow_schema
 from arrowtap.connectors.kinetica.wire.types import KineticaType
@@ -51,6 +52,12 @@ def wire_schema(ktype: KineticaType) -> pa.Schema:
     >>> wire_schema(ktype)
     t: int64 not null
     """
+    return _wire_schema(ktype)
+
+
+@functools.lru_cache(maxsize=256)
+def _wire_schema(ktype: KineticaType) -> pa.Schema:
+    # Every page of a table decodes under the same (immutable) type: built once per type.
     return pa.schema([pa.field(c.name, WIRE[c.base], c.nullable) for c in ktype.columns])
 
 
@@ -139,6 +146,9 @@ def wire_to_arrow(
     [{'d': datetime.date(2024, 2, 29), 'n': Decimal('1.50')}, {'d': None, 'n': Decimal('-2.00')}]
     """
     if isinstance(columns, pa.RecordBatch):
+        viewed = _viewed(columns, ktype)
+        if viewed is not None:
+            return viewed
         columns = {name: columns.column(i) for i, name in enumerate(columns.schema.names)}
     if not isinstance(columns, Mapping):
         raise DecodeError(f"wire_to_arrow takes a mapping of columns, not {type(columns)!r}")
@@ -150,9 +160,43 @@ def wire_to_arrow(
     return pa.RecordBatch.from_arrays(arrays, schema=to_arrow_schema(ktype))
 
 
+@functools.lru_cache(maxsize=256)
+def _view_of(ktype: KineticaType) -> tuple[pa.StructType, tuple[int, ...], pa.Schema] | None:
+    """The Arrow schema, as a struct too, and the columns not nullable, if all are as is.
+
+    As is: its wire values are its Arrow values (:func:`~._decode.as_is`); else ``None``.
+    """
+    if not all(as_is(c) for c in ktype.columns):
+        return None
+    required = tuple(i for i, c in enumerate(ktype.columns) if not c.nullable)
+    schema = to_arrow_schema(ktype)
+    return pa.struct(list(schema)), required, schema
+
+
+def _viewed(batch: pa.RecordBatch, ktype: KineticaType) -> pa.RecordBatch | None:
+    """`batch` in its Arrow types without a copy, if it can be; else ``None``.
+
+    It can be when it is of the wire schema, every column as is and without a null
+    where none may be (what :func:`decode` would check): most tables' pages (numbers,
+    strings, timestamps) convert so, in one call.
+    """
+    view = _view_of(ktype)
+    if view is None or not batch.schema.equals(wire_schema(ktype)):
+        return None
+    struct, required, schema = view
+    if any(batch.column(i).null_count for i in required):
+        return None  # the column by column way names the row
+    viewed = pa.RecordBatch.from_struct_array(batch.to_struct_array().view(struct))
+    # The fields keep their metadata in the struct; the schema's own (the label) is put back.
+    return viewed if schema.metadata is None else viewed.replace_schema_metadata(schema.metadata)
+
+
 def _check_names(names: list[str], ktype: KineticaType, error: type[ArrowtapError]) -> None:
-    missing = [n for n in ktype.names if n not in names]
-    unknown = [n for n in names if n not in ktype.names]
+    expected = ktype.names
+    if tuple(names) == expected:
+        return  # the type's columns in its order: what a page decodes to
+    missing = [n for n in expected if n not in names]
+    unknown = [n for n in names if n not in expected]
     twice = sorted({n for n in names if names.count(n) > 1})
     if missing or unknown or twice:
         raise error(
