@@ -3,17 +3,19 @@
 Credentials come from botocore's standard chain (environment, shared files,
 ``AWS_PROFILE``, SSO, container and instance roles) unless given; refreshable
 credentials are frozen anew for every request, so a long listing survives a
-role's rotation. Signing uses botocore's SigV4 signer step by step rather
-than ``add_auth``, which logs the canonical request (and with it the session
-token) at DEBUG level. Nothing here shows a secret: :class:`AwsAuth` has no
+role's rotation. Requests are signed by :mod:`.signing`: the SigV4 strings of
+botocore's signer, made without its request objects and logged nowhere
+(botocore's ``add_auth`` logs the canonical request, and with it the session
+token, at DEBUG level). Nothing here shows a secret: :class:`AwsAuth` has no
 secret in its repr, and :meth:`AwsAuth.scrub` takes the secrets out of any text
 about to become an error message.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +23,7 @@ import httpx
 
 from arrowtap.connectors._http import parse_url, redact
 from arrowtap.connectors.finspace.wire.model import SYSTEM, service_model
+from arrowtap.connectors.finspace.wire.signing import sign_get
 from arrowtap.errors import InvalidArgumentError
 
 __all__ = ["AwsAuth", "CredentialsLike", "resolve_auth"]
@@ -37,10 +40,9 @@ _SECRET_PATTERNS = (
 
 def _botocore() -> Any:
     try:
-        import botocore.auth
-        import botocore.awsrequest
         import botocore.credentials
         import botocore.session
+        import botocore.utils  # the path normalisation of the signatures (.signing)
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ImportError(
             "arrowtap's FinSpace connector signs requests with botocore: "
@@ -61,8 +63,13 @@ def default_endpoint(region: str) -> str:
     return f"https://{service_model()['metadata']['endpointPrefix']}.{region}.{suffix}"
 
 
-def _host_header(url: httpx.URL) -> str:
-    """The ``Host`` header botocore signs: lower-case host, port unless the default."""
+@functools.lru_cache(maxsize=64)
+def _host_header(endpoint_url: str) -> str:
+    """The ``Host`` header botocore signs: lower-case host, port unless the default.
+
+    Parsed once per endpoint (a URL without credentials, :func:`resolve_auth`).
+    """
+    url = httpx.URL(endpoint_url)
     host = url.host if ":" not in url.host else f"[{url.host}]"
     default = {"http": 80, "https": 443}.get(url.scheme)
     return host if url.port in (None, default) else f"{host}:{url.port}"
@@ -85,7 +92,7 @@ class AwsAuth:
         self.region = region
         self.endpoint_url = endpoint_url
         self._credentials = credentials
-        self._host = _host_header(httpx.URL(endpoint_url))
+        self._host = _host_header(endpoint_url)
         self._secrets: set[str] = set()  # every secret signed with, for scrub()
 
     def __repr__(self) -> str:
@@ -93,24 +100,17 @@ class AwsAuth:
 
     def sign(self, method: str, url: str) -> dict[str, str]:
         """The headers that authenticate ``method url`` (no body): host, date, token, signature."""
-        botocore = _botocore()
         frozen = self._credentials.get_frozen_credentials()
         # A secret of a few characters would blank out ordinary words in scrub().
         self._secrets.update(s for s in (frozen.secret_key, frozen.token) if s and len(s) >= 4)
-        timestamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        timestamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         headers = {"Host": self._host, "X-Amz-Date": timestamp}
         if frozen.token:
             headers["X-Amz-Security-Token"] = frozen.token
-        request = botocore.awsrequest.AWSRequest(method=method, url=url, headers=headers)
-        request.context["timestamp"] = timestamp
-        signer = botocore.auth.SigV4Auth(frozen, SYSTEM, self.region)
-        canonical = signer.canonical_request(request)
-        signature = signer.signature(signer.string_to_sign(request, canonical), request)
-        signed = signer.signed_headers(signer.headers_to_sign(request))
-        headers["Authorization"] = (
-            f"AWS4-HMAC-SHA256 Credential={signer.scope(request)}, "
-            f"SignedHeaders={signed}, Signature={signature}"
-        )
+        headers["Authorization"] = sign_get(
+            method, url, headers, access_key=frozen.access_key, secret_key=frozen.secret_key,
+            region=self.region, service=SYSTEM,
+        )  # fmt: skip
         return headers
 
     def scrub(self, text: str) -> str:

@@ -24,7 +24,6 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from arrowtap.connectors.finspace.wire.model import SYSTEM, listing, shape
 from arrowtap.errors import DecodeError
@@ -284,24 +283,50 @@ def _direct(operation: str) -> pa.StructType:
     return pa.struct(fields)
 
 
-def _decode_fast(operation: str, items: Sequence[dict[str, Any]]) -> pa.RecordBatch:
-    """Most members in one pyarrow call (in C++); timestamps and enums on top."""
-    schema = listing_schema(operation)
+@functools.cache
+def _enum(member_shape: str) -> tuple[pa.Array, dict[str, int]]:
+    """The dictionary of an enum member (every value the model allows) and each value's code.
+
+    Made once: a page has at most a hundred items, and coding them by this map costs
+    less than building a hash table of the values for each page (``index_in``).
+    """
+    values = shape(member_shape)["enum"]
+    return pa.array(values, pa.string()), {value: code for code, value in enumerate(values)}
+
+
+_Enum = tuple[pa.Array, dict[str, int]] | None
+
+
+@functools.cache
+def _columns(operation: str) -> tuple[tuple[pa.Field, str, int, _Enum], ...]:
+    """Each column of ``operation``: field, member shape, index in :func:`_direct`, enum."""
     members = shape(listing(operation).item_shape)["members"]
     direct = _direct(operation)
-    struct = pa.array(items, type=direct)
+    return tuple(
+        (
+            field,
+            members[field.name]["shape"],
+            direct.get_field_index(field.name),
+            _enum(members[field.name]["shape"]) if pa.types.is_dictionary(field.type) else None,
+        )
+        for field in listing_schema(operation)
+    )
+
+
+def _decode_fast(operation: str, items: Sequence[dict[str, Any]]) -> pa.RecordBatch:
+    """Most members in one pyarrow call (in C++); timestamps and enums on top."""
+    struct = pa.array(items, type=_direct(operation))
     columns = []
-    for field in schema:
-        member_shape = members[field.name]["shape"]
-        if direct.get_field_index(field.name) < 0:
+    for field, member_shape, index, enum_of in _columns(operation):
+        if index < 0:
             columns.append(_column(member_shape, field, [item.get(field.name) for item in items]))
             continue
-        column = struct.field(field.name)
-        if pa.types.is_dictionary(field.type):
-            enum = pa.array(shape(member_shape)["enum"], pa.string())
-            codes = pc.index_in(column, value_set=enum)
-            if codes.null_count != column.null_count:  # a value the model does not know
+        column = struct.field(index)
+        if enum_of is not None:
+            enum, code_of = enum_of
+            codes = [None if v is None else code_of.get(v, -1) for v in column.to_pylist()]
+            if -1 in codes:  # a value the model does not know
                 raise ValueError(field.name)
-            column = pa.DictionaryArray.from_arrays(codes.cast(pa.int32()), enum)
+            column = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), enum)
         columns.append(column)
-    return pa.RecordBatch.from_arrays(columns, schema=schema)
+    return pa.RecordBatch.from_arrays(columns, schema=listing_schema(operation))
