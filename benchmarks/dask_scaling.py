@@ -5,9 +5,9 @@ Two reads, each against its fake in a process of its own: 4 M archive samples
 (``arrowtap.dask.read_kinetica`` split by its key). Every answer the reads ask for
 is rendered before the clock starts: an untimed first run asks for exactly the
 requests the timed runs ask for, and the fake keeps each answer (the archive's
-body cache, made large enough; for Kinetica, a cache of ``/get/records`` answers
-that this script installs in the fake's process), so a timed request costs the
-fake only its socket writes.
+body cache, made large enough; for Kinetica, a cache of every answer (the table's
+type, its key's range, its pages) that this script installs in the fake's process),
+so a timed request costs the fake only its socket writes.
 
 Each timed run starts a ``distributed.LocalCluster`` (worker processes with one
 thread each, bound to 127.0.0.1, no dashboard), has each worker make a tiny read
@@ -51,7 +51,7 @@ def serve_archive(rows: int) -> None:
 
 
 def serve_kinetica(rows: int) -> None:
-    """The fake Kinetica with table ``bench`` of ``rows`` rows; ``/get/records`` answers kept.
+    """The fake Kinetica with table ``bench`` of ``rows`` rows; every answer kept.
 
     The table does not change while it serves, so an answer to the same request
     (path, headers, body) is the same: the first is kept and sent again.
@@ -68,8 +68,8 @@ def serve_kinetica(rows: int) -> None:
     lock = threading.Lock()
 
     def cached(fake: Any, path: str, headers: dict[str, str], body: bytes) -> Any:
-        if path != "/get/records":
-            return answer(fake, path, headers, body)
+        # Every request of a read (the table's type, its key's range, its pages) is a
+        # query of a table that never changes: all are kept.
         key = (path + headers.get("Content-Type", ""), body)
         with lock:
             reply = kept.get(key)

@@ -328,3 +328,48 @@ def test_a_dask_task_requests_no_page_ahead(
     assert depths[:-1]
     assert set(depths[:-1]) == {0}
     assert depths[-1] == 2
+
+
+def test_a_range_of_the_primary_key_comes_sorted_from_the_server(
+    fake: FakeKinetica, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rows stored out of key order: the server sorts a key range, the task does not.
+    from arrowtap.connectors.kinetica.table_source import TableSource
+    from arrowtap.io import dask as io_dask
+
+    fake.create_table("t", [("id", "long", "primary_key"), ("k", "int"), ("x", "double")])
+    ids = [7, 3, 11, 0, 5, 9, 1, 8, 2, 10, 4, 6]
+    fake.insert("t", [{"id": i, "k": i % 3, "x": i / 2} for i in ids])
+    sorts: list[str | None] = []
+    fetch = TableSource._fetch
+
+    def recorded(
+        self: TableSource, offset: int, limit: int, options: dict[str, str], **more: Any
+    ) -> Any:
+        if not more:  # a page of a partition (not the planner's look at the key's range)
+            sorts.append(options.get("sort_by"))
+        return fetch(self, offset, limit, options, **more)
+
+    takes: list[int] = []
+    real_sorted = io_dask._sorted
+
+    def checked(batches: Any, by: Any) -> bool:
+        takes.append(0 if real_sorted(batches, by) else 1)
+        return real_sorted(batches, by)
+
+    monkeypatch.setattr(TableSource, "_fetch", recorded)
+    monkeypatch.setattr(io_dask, "_sorted", checked)
+    by_key = read_kinetica(fake.url, "t", partition_column="id", npartitions=3, page_size=2)
+    frame = by_key.compute(scheduler="sync")
+    assert frame.index.tolist() == sorted(ids)
+    assert set(sorts) == {"id"}
+    assert takes == [0, 0, 0]  # every task found its rows in order
+    # A column that is not the key: the server sends its order, the task sorts.
+    sorts.clear()
+    takes.clear()
+    by_k = read_kinetica(fake.url, "t", partition_column="k", npartitions=2, page_size=2)
+    frame = by_k.compute(scheduler="sync")
+    assert frame.index.is_monotonic_increasing
+    assert sorted(frame["x"].tolist()) == sorted(i / 2 for i in ids)
+    assert set(sorts) == {None}
+    assert 1 in takes

@@ -376,6 +376,12 @@ class TableSource(LazyClient):
             options["expression"] = expression
         if order is not None:
             options |= {"sort_by": order.column.name, "sort_order": "ascending"}
+        elif partition.range_column is not None and self.ktype.primary_key == (
+            partition.range_column,
+        ):
+            # A range of the primary key comes in key order: the server sorts (a unique
+            # key pages stably by offset), and a Dask partition needs no sort of its own.
+            options |= {"sort_by": partition.range_column, "sort_order": "ascending"}
         out = selected(self.ktype, self.columns)
 
         with self._lock:
