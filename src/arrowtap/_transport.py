@@ -11,8 +11,9 @@ Connections are kept per origin and reused while idle (at most ``max_idle`` of e
 before reuse, one the server has closed (readable while idle) is dropped. A request
 that fails to be written on a reused connection is sent once more on a new one (the
 server closed it as it went idle: it never saw the request); so is a request of an
-idempotent method whose answer never began. A body not read to its end closes its
-connection. Failures are httpx's exceptions, so sessions translate them as ever.
+idempotent method whose answer never began (a POST that may have been taken is not).
+A body not read to its end closes its connection. Failures are httpx's exceptions, so
+sessions translate them as ever.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ _Origin = tuple[str, str, int]
 _PIECE = 256 * 1024  # a body's bytes are handed on in pieces of at most this
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _STALE = (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected)
+
+
+class _Unsent(Exception):
+    """A request that failed while being written (its cause): the server did not take it."""
 
 
 def _closed_by_peer(connection: http.client.HTTPConnection) -> bool:
@@ -85,13 +90,14 @@ class StdlibTransport(httpx.BaseTransport):
             connection, reused = self._take(key, timeouts)
             try:
                 response = self._exchange(connection, request, body, timeouts)
-            except _STALE as exc:
+            except (_Unsent, *_STALE) as exc:
                 connection.close()
                 self._release()
-                written = not isinstance(exc, http.client.RemoteDisconnected)
-                if reused and retry and (written or request.method in _IDEMPOTENT):
+                unsent = isinstance(exc, _Unsent)
+                if reused and retry and (unsent or request.method in _IDEMPOTENT):
                     continue  # the server closed it as it went idle
-                raise httpx.RemoteProtocolError(str(exc) or type(exc).__name__) from exc
+                cause = exc.__cause__ if unsent else exc
+                raise httpx.RemoteProtocolError(str(cause) or type(cause).__name__) from cause
             except BaseException:
                 connection.close()
                 self._release()
@@ -119,12 +125,15 @@ class StdlibTransport(httpx.BaseTransport):
             connection.putrequest(request.method, request.url.raw_path.decode("ascii"), True, True)
             for name, value in request.headers.raw:
                 connection.putheader(name, value)
-            connection.endheaders(body)
+            try:
+                connection.endheaders(body)
+            except _STALE as exc:  # the request did not reach the server whole
+                raise _Unsent from exc
             sock.settimeout(timeouts.get("read"))
             return connection.getresponse()
         except TimeoutError as exc:
             raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
-        except _STALE:
+        except (_Unsent, *_STALE):
             raise
         except (OSError, http.client.HTTPException) as exc:
             raise httpx.RemoteProtocolError(str(exc) or type(exc).__name__) from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import socket
 import ssl
+import struct
 import threading
 from collections.abc import Iterator
 
@@ -23,6 +24,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.server.connections.add(self.client_address)
+        if self.path == "/hangup":  # takes the request, never answers
+            self.hang_up()
+            return
         if self.path == "/chunked":
             self.send_response(200)
             self.send_header("Transfer-Encoding", "chunked")
@@ -47,9 +51,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def hang_up(self) -> None:
+        """Reset the connection (a TCP RST: linger 0) instead of answering."""
+        self.server.hangups += 1
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()  # closed for good as the handler ends: no FIN first
+        self.close_connection = True
+
     def do_POST(self) -> None:
         self.server.connections.add(self.client_address)
         body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.path == "/hangup":
+            self.hang_up()
+            return
         self.send_response(201)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -62,7 +76,11 @@ class Server(http.server.ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.connections: set[tuple[str, int]] = set()
+        self.hangups = 0
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that hung up mid-exchange: what some tests do on purpose
 
 
 @pytest.fixture
@@ -169,3 +187,18 @@ def test_a_closed_transport_sends_nothing(server: Server) -> None:
     transport.close()
     with httpx.Client(transport=transport) as client, pytest.raises(RuntimeError):
         client.get(server.url + "/")
+
+
+def test_a_request_taken_but_not_answered_is_sent_again_only_if_idempotent(
+    server: Server, transport: StdlibTransport
+) -> None:
+    with httpx.Client(transport=transport) as client:
+        client.get(server.url + "/")  # a connection kept, reused below
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.post(server.url + "/hangup", content=b"insert once")
+        assert server.hangups == 1  # a POST the server took is not sent twice
+        client.get(server.url + "/")
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.get(server.url + "/hangup")
+        assert server.hangups == 3  # a GET is: once on the kept connection, once anew
+        assert transport.usage() == (0, 0)
