@@ -21,16 +21,7 @@ from arrowtap.connectors.harperdb.wire.known_tables import (
     remembered,
 )
 
-DYNAMIC = {
-    "hash_attribute": "id",
-    "schema_defined": False,
-    "attributes": [
-        {"attribute": "id", "is_primary_key": True},
-        {"attribute": "__createdtime__", "indexed": True},
-        {"attribute": "__updatedtime__", "indexed": True},
-        {"attribute": "v", "indexed": True},
-    ],
-}
+from .test_codec import DYNAMIC  # the description of a dynamic table the codec tests use
 
 
 def client(
