@@ -56,8 +56,17 @@ def _rules() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
             ("arrowtap.io", "arrowtap.connectors", *OUTSIDE, "pandas", "dask"),
             ("arrowtap.connectors._http", "arrowtap.connectors.harperdb.wire"),
         ),
-        # The shared HTTP session is below every system.
-        ("connectors/_http.py", ("arrowtap.io", "arrowtap.checkpoint", "arrowtap.connectors"), ()),
+        # The shared HTTP session (and its error translation) is below every system.
+        (
+            "connectors/_http.py",
+            ("arrowtap.io", "arrowtap.checkpoint", "arrowtap.connectors"),
+            ("arrowtap.connectors._http_errors",),
+        ),
+        (
+            "connectors/_http_errors.py",
+            ("arrowtap.io", "arrowtap.checkpoint", "arrowtap.connectors"),
+            (),
+        ),
     ]
     for system in SYSTEMS:
         others = tuple(f"arrowtap.connectors.{s}" for s in SYSTEMS if s != system)

@@ -6,15 +6,13 @@ httpx's log lines, its exceptions and its request reprs never hold them) and
 sends them as an ``Authorization: Basic`` header, unless the system's own
 credentials are given, which win. Each call runs under a :class:`RetryPolicy`
 (tenacity; see :mod:`arrowtap._retry`). httpx errors are mapped to arrowtap
-errors here and nowhere else; a :class:`~arrowtap.errors.TransportError` chains
-no httpx exception, only a redacted copy of it (:func:`~arrowtap._redact.redacted_copy`),
-and is raised outside the ``except`` clause so that the original is not its
-``__context__`` either.
+errors by :mod:`~arrowtap.connectors._http_errors` and nowhere else; a
+:class:`~arrowtap.errors.TransportError` is raised outside the ``except`` clause so
+that the original is not its ``__context__``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -28,24 +26,20 @@ from arrowtap._redact import (
     parse_url,
     redact,
     redact_text,
-    redacted_copy,
     redacted_repr,
     secret_forms,
     split_userinfo,
     url_of,
 )
 from arrowtap._retry import DEFAULT_TIMEOUT, RetryPolicy, parse_retry_after
-from arrowtap.errors import (
-    AuthenticationError,
-    BadRequestError,
-    DecodeError,
-    InvalidArgumentError,
-    NotFoundError,
-    ProtocolError,
-    ServerError,
-    TransportError,
-    UnavailableError,
+from arrowtap.connectors._http_errors import (
+    TranslatedStream,
+    check_json_content_type,
+    decode_json_body,
+    status_error,
+    transport_error,
 )
+from arrowtap.errors import InvalidArgumentError, TransportError
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -53,6 +47,8 @@ __all__ = [
     "RetryPolicy",
     "api_base_url",
     "basic_authorization",
+    "check_json_content_type",
+    "decode_json_body",
     "parse_retry_after",
     "parse_url",
     "redact",
@@ -107,78 +103,7 @@ def _query(params: Mapping[str, Any]) -> str:
     return str(httpx.QueryParams(params))
 
 
-def status_error(system: str, response: httpx.Response, what: str) -> ServerError:
-    """Translate an HTTP error status into the arrowtap error tree."""
-    status = response.status_code
-    url = redact(response.request.url)
-    message = f"{system}: {what}: HTTP {status} from {url}"
-    if status == 400:
-        return BadRequestError(message, status=status, url=url)
-    if status in (401, 403):
-        return AuthenticationError(message, status=status, url=url)
-    if status == 404:
-        return NotFoundError(message, status=status, url=url)
-    if status == 429 or status >= 500:
-        after = parse_retry_after(response.headers.get("Retry-After"))
-        return UnavailableError(message, status=status, url=url, retry_after=after)
-    return ServerError(message, status=status, url=url)
-
-
-_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _AS_BUILT = httpx.Auth()  # the base class sends a request as it is
-
-
-def transport_error(
-    system: str, what: str, url: str | httpx.URL, exc: httpx.HTTPError, secrets: Iterable[str] = ()
-) -> TransportError:
-    """The :class:`TransportError` of ``exc``, chained to a redacted copy of it.
-
-    Raise it outside the ``except`` clause that caught ``exc``: raised inside,
-    Python would record ``exc`` itself as its ``__context__``.
-
-    Examples
-    --------
-    >>> exc = httpx.ConnectError("[Errno 111] Connection refused")
-    >>> error = transport_error("demo", "GET /x", "http://ann:pw@h:9/x", exc)
-    >>> str(error)
-    'demo: GET /x: http://h:9/x unreachable: ConnectError: [Errno 111] Connection refused'
-    >>> type(error.__cause__) is httpx.ConnectError, error.__cause__ is exc
-    (True, False)
-    """
-    where = redact(url)
-    how = " unreachable" if isinstance(exc, _NEVER_SENT) else ": connection failed"
-    text = redact_text(str(exc), secrets)
-    error = TransportError(
-        f"{system}: {what}: {where}{how}: {type(exc).__name__}: {text}", url=where
-    )
-    error.__cause__ = redacted_copy(exc, secrets)
-    return error
-
-
-class _TranslatedStream(httpx.SyncByteStream):
-    """A response body whose read errors arrive as :class:`TransportError`, unchained."""
-
-    def __init__(
-        self, inner: httpx.SyncByteStream, fail: Callable[[httpx.HTTPError], TransportError]
-    ) -> None:
-        self._inner = inner
-        self._fail = fail
-
-    def __iter__(self) -> Iterator[bytes]:
-        chunks = iter(self._inner)
-        while True:
-            try:
-                chunk = next(chunks)
-            except StopIteration:
-                return
-            except httpx.HTTPError as exc:
-                error = self._fail(exc)
-                break
-            yield chunk
-        raise error  # outside the except clause: nothing of exc in its context
-
-    def close(self) -> None:
-        self._inner.close()
 
 
 class HttpSession:
@@ -374,7 +299,7 @@ class HttpSession:
             return transport_error(self.system, what, request.url, exc, self._secrets)
 
         assert isinstance(response.stream, httpx.SyncByteStream)  # a sync client's
-        response.stream = _TranslatedStream(response.stream, fail)
+        response.stream = TranslatedStream(response.stream, fail)
         try:
             if response.status_code >= 400:
                 response.read()
@@ -405,25 +330,3 @@ class HttpSession:
                 return decode_json_body(self.system, what, response, body)
 
         return self.call(attempt)
-
-
-def check_json_content_type(system: str, what: str, response: httpx.Response) -> None:
-    """Raise :class:`ProtocolError` unless the answer declares a JSON body."""
-    content_type = response.headers.get("Content-Type", "")
-    if content_type.split(";")[0].strip().lower() != "application/json":
-        raise ProtocolError(
-            f"{system}: {what}: expected Content-Type application/json from "
-            f"{redact(response.request.url)}, got {content_type!r}"
-        )
-
-
-def decode_json_body(system: str, what: str, response: httpx.Response, body: bytes) -> Any:
-    """Check the content type and decode a small JSON body."""
-    check_json_content_type(system, what, response)
-    try:
-        return json.loads(body)
-    except ValueError as exc:
-        raise DecodeError(
-            f"{system}: {what}: body from {redact(response.request.url)} is not JSON "
-            f"({exc}; starts with {body[:40]!r})"
-        ) from exc
