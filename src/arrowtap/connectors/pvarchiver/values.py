@@ -72,8 +72,10 @@ def scalar_value(batch: pa.RecordBatch) -> pa.Array:
     """
     doubles, longs = (batch.column(name) for name in _NUMERIC)
     n = len(doubles)
-    if longs.null_count == n:  # a channel of doubles (or of neither): nothing to merge
-        out, valid = _singles(doubles) if doubles.null_count < n else (np.zeros(n), None)
+    if longs.null_count == n == doubles.null_count:  # no numbers at all (enums, strings)
+        return pa.nulls(n, pa.float64())
+    if longs.null_count == n:  # a channel of one type: nothing to merge
+        out, valid = _singles(doubles)
     elif doubles.null_count == n:
         out, valid = _singles(longs)
     else:
@@ -82,8 +84,6 @@ def scalar_value(batch: pa.RecordBatch) -> pa.Array:
         # A sample has values of one type only: at most one of the two is set.
         out, valid = np.where(has_double, values, others), has_double | has_long
     out = out.astype(np.float64, copy=False)
-    if valid is None:
-        return pa.nulls(n, pa.float64())
     validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
     return pa.Array.from_buffers(pa.float64(), n, [validity, pa.py_buffer(out)])
 
