@@ -38,6 +38,8 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+import _fakes
+
 START, END = 0, 2**62
 
 
@@ -170,27 +172,11 @@ def main() -> None:
         child(args.child, args.url, json.loads(args.names), args.folder)
         return
 
-    fake = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "arrowtap.testing.pvarchiver",
-            "--port",
-            "0",
-            "--samples",
-            str(args.samples),
-            "--channels",
-            str(args.channels),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    options = ["--samples", str(args.samples), "--channels", str(args.channels)]
+    command = _fakes.module("arrowtap.testing.pvarchiver", *options)
+    fake, line = _fakes.start(command, "READY archive=")
     try:
-        assert fake.stdout is not None
-        line = fake.stdout.readline()
-        if not line.startswith("READY archive="):
-            raise SystemExit(f"fake archiver did not start: {line!r}")
-        url = line.strip().removeprefix("READY archive=")
+        url = line.removeprefix("READY archive=")
         import tempfile
 
         import arrowtap
@@ -210,8 +196,7 @@ def main() -> None:
                     runs[name].append(side(name, url, names, folder))
         a, b, c, d = (min(runs[name], key=lambda r: r["seconds"]) for name in SIDES)
     finally:
-        fake.terminate()
-        fake.wait(10)
+        _fakes.stop(fake)
     for label, r in (("official client", a), ("arrowtap", b)):
         print(
             f"{label:>16}: {r['rows']:>9} samples in {r['seconds']:7.2f} s = "

@@ -30,6 +30,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import _fakes
+
 CHANNELS = 8
 PARTITIONS = 8
 
@@ -93,27 +95,8 @@ def serve_kinetica(rows: int) -> None:
 
 def start_fake(kind: str, rows: int) -> tuple[subprocess.Popen[str], str]:
     """Start ``--serve kind`` as a process; it and its URL."""
-    fake = subprocess.Popen(
-        [sys.executable, __file__, "--serve", kind, "--rows", str(rows)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert fake.stdout is not None
-    line = fake.stdout.readline()
-    if not line.startswith("READY "):
-        fake.terminate()
-        fake.wait(10)
-        raise SystemExit(f"fake {kind} did not start: {line!r}")
+    fake, line = _fakes.start([sys.executable, __file__, "--serve", kind, "--rows", str(rows)])
     return fake, line.split()[1]
-
-
-def stop_fake(fake: subprocess.Popen[str]) -> None:
-    fake.terminate()
-    try:
-        fake.wait(10)
-    except subprocess.TimeoutExpired:
-        fake.kill()
-        fake.wait()
 
 
 # -- the reads -------------------------------------------------------------------------
@@ -196,7 +179,7 @@ def scaling(
                 print(f"{kind}: {workers} worker(s) {seconds:6.2f} s")
                 best[workers] = min(best[workers], seconds)
     finally:
-        stop_fake(fake)
+        _fakes.stop(fake)
     return best[1], best[2], got
 
 

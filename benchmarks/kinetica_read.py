@@ -23,6 +23,8 @@ import subprocess
 import sys
 import time
 
+import _fakes
+
 TABLE = "bench7"
 PAGE = 20_000  # the fake's max_get_records_size
 COLUMNS = [
@@ -116,16 +118,9 @@ def side(name: str, url: str) -> dict[str, float]:
 
 def start_fake() -> tuple[subprocess.Popen[str], str]:
     """The fake Kinetica as a process, and its URL."""
-    fake = subprocess.Popen(
-        [sys.executable, "-m", "arrowtap.testing.kinetica", "--port", "0", "--monitor-port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
+    fake, line = _fakes.start(
+        _fakes.module("arrowtap.testing.kinetica", "--monitor-port", "0"), "READY http="
     )
-    assert fake.stdout is not None
-    line = fake.stdout.readline()
-    if not line.startswith("READY http="):
-        fake.terminate()
-        raise SystemExit(f"fake Kinetica did not start: {line!r}")
     return fake, line.split()[1].removeprefix("http=")
 
 
@@ -169,8 +164,7 @@ def main() -> None:
                 runs[name].append(side(name, url))
         a, b = (min(runs[name], key=lambda r: r["seconds"]) for name in runs)
     finally:
-        fake.terminate()
-        fake.wait(30)
+        _fakes.stop(fake, grace=30)
     for label, r in (("official client", a), ("arrowtap", b)):
         print(
             f"{label:>16}: {r['rows']:>9} rows in {r['seconds']:7.2f} s = "

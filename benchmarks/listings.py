@@ -29,6 +29,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import _fakes
+
 MODELS = Path(__file__).resolve().parents[1] / "tests" / "data" / "aws-models"
 
 
@@ -97,13 +99,10 @@ def stats(url: str) -> dict[str, Any]:
 
 
 def start_fake(clusters: int, throttle_rate: float) -> tuple[subprocess.Popen[str], str]:
-    fake = subprocess.Popen(
-        [sys.executable, "-m", "arrowtap.testing.finspace", "--port", "0", "--environments", "1",
-         "--clusters", str(clusters), "--throttle-rate", str(throttle_rate)],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert fake.stdout is not None
-    return fake, fake.stdout.readline().split()[1]
+    options = ["--environments", "1", "--clusters", str(clusters)]
+    options += ["--throttle-rate", str(throttle_rate)]
+    fake, line = _fakes.start(_fakes.module("arrowtap.testing.finspace", *options))
+    return fake, line.split()[1]
 
 
 def run_side(side: str, env: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -119,8 +118,7 @@ def run_side(side: str, env: str, args: argparse.Namespace) -> dict[str, Any]:
         result: dict[str, Any] = json.loads(out.stdout.splitlines()[-1])
         result |= {k: stats(url)[k] for k in ("throttled", "requests")}
     finally:
-        fake.terminate()
-        fake.communicate(timeout=10)
+        _fakes.stop(fake)
     return result
 
 

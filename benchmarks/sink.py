@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import _fakes
+
 START, END = 0, 2**62
 SIDES = ("baseline", "parquet", "delta")
 
@@ -76,15 +78,11 @@ def main() -> None:
         child(args.child, args.url, json.loads(args.names))
         return
 
-    command = [sys.executable, "-m", "arrowtap.testing.pvarchiver", "--port", "0"]
-    command += ["--samples", str(args.samples), "--channels", str(args.channels)]
-    fake = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    options = ["--samples", str(args.samples), "--channels", str(args.channels)]
+    command = _fakes.module("arrowtap.testing.pvarchiver", *options)
+    fake, line = _fakes.start(command, "READY archive=")
     try:
-        assert fake.stdout is not None
-        line = fake.stdout.readline()
-        if not line.startswith("READY archive="):
-            raise SystemExit(f"fake archiver did not start: {line!r}")
-        url = line.strip().removeprefix("READY archive=")
+        url = line.removeprefix("READY archive=")
         import arrowtap
 
         names = arrowtap.find_archive_channels(url, "*")
@@ -96,8 +94,7 @@ def main() -> None:
                 runs[name].append(side(name, url, names))
         best = {name: min(runs[name], key=lambda r: r["seconds"]) for name in SIDES}
     finally:
-        fake.terminate()
-        fake.wait(10)
+        _fakes.stop(fake)
     for name, r in best.items():
         print(f"{name:>9}: {r['rows']:>9} samples in {r['seconds']:6.2f} s")
     if len({r["rows"] for r in best.values()}) != 1:

@@ -33,6 +33,7 @@ per_request_ratio=<Arrow/raw per round trip>``, each the worst kind's.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -44,6 +45,7 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
+import _fakes
 from _small_sides import HDB_DB, HDB_PASSWORD, HDB_TABLE, HDB_USER, KINDS, ROWS, SIDES, side_call
 
 BATCH = 20  # calls timed together
@@ -89,27 +91,6 @@ def run_side(side: str, kind: str, cfg: dict[str, Any], calls: int) -> dict[str,
 
 
 # -- the servers ------------------------------------------------------------------------------
-
-
-def stopper(fake: subprocess.Popen[str]) -> Callable[[], None]:
-    def stop() -> None:
-        fake.terminate()
-        fake.wait(10)
-
-    return stop
-
-
-def start(module: str, *args: str) -> tuple[subprocess.Popen[str], str]:
-    """A fake as a process (``python -m``) and its READY line."""
-    fake = subprocess.Popen(
-        [sys.executable, "-m", module, "--port", "0", *args], stdout=subprocess.PIPE, text=True
-    )
-    assert fake.stdout is not None
-    line = fake.stdout.readline()
-    if not line.startswith("READY"):
-        fake.terminate()
-        raise SystemExit(f"{module} did not start: {line!r}")
-    return fake, line
 
 
 def archive_config(line: str) -> dict[str, Any]:
@@ -173,20 +154,24 @@ def main() -> None:
     configs: dict[str, dict[str, Any]] = {}
     try:
         if "archive" in args.kinds:
-            fake, line = start("arrowtap.testing.pvarchiver")
-            servers.append(stopper(fake))
+            fake, line = _fakes.start(_fakes.module("arrowtap.testing.pvarchiver"))
+            servers.append(functools.partial(_fakes.stop, fake))
             configs["archive"] = archive_config(line)
         if "kinetica" in args.kinds:
-            fake, line = start(
-                "arrowtap.testing.kinetica", "--monitor-port", "0", "--rows", str(ROWS)
+            fake, line = _fakes.start(
+                _fakes.module(
+                    "arrowtap.testing.kinetica", "--monitor-port", "0", "--rows", str(ROWS)
+                )
             )
-            servers.append(stopper(fake))
+            servers.append(functools.partial(_fakes.stop, fake))
             configs["kinetica"] = kinetica_config(line)
         if "finspace" in args.kinds:
-            fake, line = start(
-                "arrowtap.testing.finspace", "--environments", "1", "--clusters", str(ROWS)
+            fake, line = _fakes.start(
+                _fakes.module(
+                    "arrowtap.testing.finspace", "--environments", "1", "--clusters", str(ROWS)
+                )
             )
-            servers.append(stopper(fake))
+            servers.append(functools.partial(_fakes.stop, fake))
             configs["finspace"] = finspace_config(line)
         if "harperdb" in args.kinds and (started := start_harperdb()) is not None:
             servers.append(started[0].close)
