@@ -12,6 +12,10 @@ files and records, for each partition in it,
   (``arrowtap.offsets``), with the states of every other partition this writer
   knows, so that the newest commit usually tells all.
 
+The pages' files are written before the commit, as each page arrives and outside
+the destination's lock (:mod:`arrowtap.io.delta_files`); the commit only records
+them, one at a time.
+
 A resumed sync reads its offsets from the table (:meth:`DeltaDestination.load`):
 no checkpoint store is needed. Files written by a commit that never happened are
 in no version of the table: readers never see them, ``vacuum`` removes them.
@@ -41,13 +45,16 @@ from arrowtap import _checks as checks
 from arrowtap._redact import redact, redact_text, secret_forms
 from arrowtap.errors import CheckpointNotActiveError, InvalidTypeError, SinkError
 from arrowtap.io.contract import Plan
+from arrowtap.io.delta_files import DataFiles, writes_files
 from arrowtap.io.delta_log import (
     OFFSETS_KEY,
     SCHEMA_KEY,
     compact_delta,
+    filesystem_of,
     read_log,
     schema_metadata,
     transact,
+    widen,
 )
 from arrowtap.io.delta_types import NS_SUFFIX, delta_schema, to_delta
 from arrowtap.io.offsets import PartitionState
@@ -157,6 +164,10 @@ class DeltaDestination:
     _table: Any = field(default=None, init=False, repr=False)
     _states: dict[str, PartitionState] = field(default_factory=dict, init=False, repr=False)
     _staged: dict[str, list[pa.RecordBatch]] = field(default_factory=dict, init=False)
+    """Pages kept for their commit (a merge; a partition column ``write_deltalake`` takes)."""
+    _added: dict[str, list[Any]] = field(default_factory=dict, init=False, repr=False)
+    """The ``add`` actions of pages written as files, waiting for their commit."""
+    _files: DataFiles | None = field(default=None, init=False, repr=False)
     _held: pa.Schema | None = field(default=None, init=False, repr=False)
     source_schema: pa.Schema = field(init=False)
     schema: pa.Schema = field(init=False)
@@ -212,6 +223,9 @@ class DeltaDestination:
                 self._table = DeltaTable(self.sink.path, storage_options=self.sink.options)
             apps = {p.key: self.app_id(p.key) for p in self.plan.partitions}
             self._states, self._held = read_log(self._table, apps, self.sink.options)
+            if self.key is None and writes_files(self.schema, self.partition_by):
+                filesystem, root = filesystem_of(self._table.table_uri, self.sink.options)
+                self._files = DataFiles(filesystem, root, self.partition_by)
         return self._table
 
     def held_schema(self) -> pa.Schema | None:
@@ -235,12 +249,24 @@ class DeltaDestination:
         """Forget the pages staged for ``key`` and not committed."""
         with self._lock:
             self._staged.pop(key, None)
+            self._added.pop(key, None)
 
     def write(self, key: str, seq: int, batch: pa.RecordBatch) -> int:
-        """Stage page ``seq`` of ``key`` until its commit; its size in memory."""
+        """Write page ``seq`` of ``key``'s files (or stage it) until its commit; its size."""
         converted = to_delta(batch, self.schema)
         with self._lock:
-            self._staged.setdefault(key, []).append(converted)
+            self._open()
+            files = self._files
+        if files is None:
+            with self._lock:
+                self._staged.setdefault(key, []).append(converted)
+            return int(converted.nbytes)
+        try:  # outside the lock: the other partitions' pages are written meanwhile
+            actions = files.write(pa.Table.from_batches([converted]))
+        except (OSError, pa.ArrowException) as exc:
+            raise self._failure("cannot write a file of", exc) from None
+        with self._lock:
+            self._added.setdefault(key, []).extend(actions)
         return int(converted.nbytes)
 
     def commit(self, states: Mapping[str, PartitionState]) -> None:
@@ -261,11 +287,17 @@ class DeltaDestination:
                 },
                 app_transactions=[Transaction(self.app_id(k), s.seq) for k, s in stamped.items()],
             )
-            data = pa.Table.from_batches(
-                [b for k in states for b in self._staged.pop(k, [])], self.schema
+            data: pa.Table | list[Any] = (
+                [a for k in states for a in self._added.pop(k, [])]
+                if self._files is not None
+                else pa.Table.from_batches(
+                    [b for k in states for b in self._staged.pop(k, [])], self.schema
+                )
             )
             for attempt in range(_ATTEMPTS):
                 try:
+                    if self._files is not None:
+                        widen(table, self.schema)
                     transact(table, data, properties, partition_by=self.partition_by, key=self.key)
                     break
                 except Exception as exc:  # deltalake's own classes, by name

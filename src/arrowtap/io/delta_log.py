@@ -22,10 +22,12 @@ __all__ = [
     "SCHEMA_KEY",
     "LogState",
     "compact_delta",
+    "filesystem_of",
     "latest_per_key",
     "read_log",
     "schema_metadata",
     "transact",
+    "widen",
 ]
 
 OFFSETS_KEY = "arrowtap.offsets"
@@ -36,19 +38,25 @@ SCHEMA_KEY = "arrowtap.schema"
 
 def transact(
     table: Any,
-    data: pa.Table,
+    data: pa.Table | list[Any],
     properties: Any,
     *,
     partition_by: str | None,
     key: Sequence[str] | None,
 ) -> None:
-    """Append ``data`` (or merge it on ``key``) with ``properties``, in one transaction."""
+    """Commit ``data`` with ``properties``, in one transaction.
+
+    ``data`` is either files already written (their ``add`` actions,
+    :mod:`arrowtap.io.delta_files`) or rows, appended (or merged on ``key``).
+    """
     from deltalake import write_deltalake
 
     partitions = [partition_by] if partition_by else None
-    if data.num_rows == 0:  # the states alone: a commit without files
+    if isinstance(data, pa.Table) and data.num_rows == 0:
+        data = []  # the states alone: a commit without files
+    if isinstance(data, list):
         table.create_write_transaction(
-            [], mode="append", schema=table.schema(), partition_by=partitions,
+            data, mode="append", schema=table.schema(), partition_by=partitions,
             commit_properties=properties,
         )  # fmt: skip
     elif key is None:
@@ -61,6 +69,21 @@ def transact(
                              commit_properties=properties)  # fmt: skip
         merger.when_matched_update_all().when_not_matched_insert_all().execute()
     table.update_incremental()
+
+
+def widen(table: Any, schema: pa.Schema) -> None:
+    """Add the columns of ``schema`` that ``table`` lacks, in a commit of their own.
+
+    Files committed by their ``add`` actions do not change the table's schema (as
+    ``write_deltalake(schema_mode="merge")`` does): a new column joins it first.
+    """
+    from deltalake import Schema
+
+    held = {f.name for f in table.schema().fields}
+    new = [f for f in schema if f.name not in held]
+    if new:
+        table.alter.add_columns(Schema.from_arrow(pa.schema(new)).fields)
+        table.update_incremental()
 
 
 def latest_per_key(data: pa.Table, key: Sequence[str]) -> pa.Table:
@@ -92,7 +115,8 @@ def read_log(
     missing = {k for k, seq in wanted.items() if seq > 0}
     found: dict[str, PartitionState] = {}
     schema: pa.Schema | None = None
-    filesystem, log = _log_of(table.table_uri, storage_options)
+    filesystem, root = filesystem_of(table.table_uri, storage_options)
+    log = f"{root}/_delta_log"
     for version in range(table.version(), 0, -1):  # version 0: the empty table's creation
         info = _commit_info(filesystem, f"{log}/{version:020d}.json")
         if info is None:
@@ -121,8 +145,8 @@ def schema_metadata(schema: pa.Schema) -> str:
     return base64.b64encode(schema.serialize().to_pybytes()).decode("ascii")
 
 
-def _log_of(uri: str, options: Mapping[str, str] | None) -> tuple[Any, str]:
-    """A pyarrow file system and the path of the table's ``_delta_log`` in it."""
+def filesystem_of(uri: str, options: Mapping[str, str] | None) -> tuple[Any, str]:
+    """A pyarrow file system and the path of the table ``uri`` in it."""
     from pyarrow import fs
 
     opts = {k.upper(): v for k, v in (options or {}).items()}
@@ -136,9 +160,9 @@ def _log_of(uri: str, options: Mapping[str, str] | None) -> tuple[Any, str]:
             endpoint_override=endpoint.split("://", 1)[-1] or None,
             scheme="http" if endpoint.startswith("http://") else "https",
         )
-        return filesystem, uri.removeprefix("s3://").rstrip("/") + "/_delta_log"
+        return filesystem, uri.removeprefix("s3://").rstrip("/")
     filesystem, path = fs.FileSystem.from_uri(uri)
-    return filesystem, path.rstrip("/") + "/_delta_log"
+    return filesystem, path.rstrip("/")
 
 
 def _commit_info(filesystem: Any, path: str) -> dict[str, Any] | None:
