@@ -122,10 +122,13 @@ class DataFiles:
 
         name = f"{folder}part-00000-{uuid.uuid4()}-c000.snappy.parquet"
         path = f"{self.root}/{name}"
-        if folder:
-            self.filesystem.create_dir(f"{self.root}/{folder}", recursive=True)
         found: list[pq.FileMetaData] = []
-        with self.filesystem.open_output_stream(path) as out:
+        try:
+            out = self.filesystem.open_output_stream(path)
+        except FileNotFoundError:  # a local directory to make (object storage has none)
+            self.filesystem.create_dir(f"{self.root}/{folder}", recursive=True)
+            out = self.filesystem.open_output_stream(path)
+        with out:
             pq.write_table(data, out, compression="snappy", metadata_collector=found)
             size = out.tell()
         now = time.time_ns() // 1_000_000
