@@ -67,6 +67,9 @@ def _rules() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
             ("arrowtap.io", "arrowtap.checkpoint", "arrowtap.connectors"),
             (),
         ),
+        # The exception tree is the bottom: its groups and the warnings, nothing else.
+        ("errors.py", ("arrowtap",), ("arrowtap._errors", "arrowtap.notices")),
+        ("_errors", ("arrowtap",), ("arrowtap._errors",)),
     ]
     for system in SYSTEMS:
         others = tuple(f"arrowtap.connectors.{s}" for s in SYSTEMS if s != system)
