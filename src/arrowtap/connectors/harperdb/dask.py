@@ -23,7 +23,7 @@ from arrowtap.connectors.harperdb.ranges import (
     range_partitions,
     split,
 )
-from arrowtap.connectors.harperdb.table import CHECKPOINT_NAME
+from arrowtap.connectors.harperdb.table_plan import CHECKPOINT_NAME
 from arrowtap.connectors.harperdb.table_source import (
     DEFAULT_PAGE_SIZE,
     HarperDBTableSource,

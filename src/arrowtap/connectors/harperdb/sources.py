@@ -14,7 +14,7 @@ SOURCES = [
         "harperdb",
         "a table, whole or incrementally by __updatedtime__ (primary key as tie-breaker)",
         "updated",
-        plan=f"{_H}.table:plan_harperdb",
+        plan=f"{_H}.table_plan:plan_harperdb",
         read=f"{_H}.table:read_harperdb",
         scan=f"{_H}.table:scan_harperdb",
         sync=f"{_H}.table_sync:sync_harperdb",

@@ -8,7 +8,7 @@ import httpx
 
 from arrowtap.checkpoint import CheckpointLike
 from arrowtap.connectors._http import RetryPolicy
-from arrowtap.connectors.harperdb.table import plan_table
+from arrowtap.connectors.harperdb.table_plan import plan_table
 from arrowtap.connectors.harperdb.table_source import DEFAULT_PAGE_SIZE
 from arrowtap.connectors.harperdb.wire.layout import SchemaLike
 from arrowtap.io import job
