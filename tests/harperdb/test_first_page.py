@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -225,6 +226,26 @@ def test_threads_read_at_once(
     assert len(KNOWN) >= 3
 
 
+def granted(
+    server: HarperDBServer, database: str, table: str, user: dict[str, Any], *, secret: bool
+) -> None:
+    """Wait until the server's threads all answer ``user`` under its altered role.
+
+    HarperDB applies ``alter_role`` to its worker threads in the background: for a
+    moment some still answer under the old one. Every raw search here opens a new
+    connection (a thread of the server's choosing); eight in a row must agree.
+    """
+    body = {"operation": "search_by_value", "database": database, "table": table,
+            "search_attribute": "id", "search_value": "*", "get_attributes": ["*"]}  # fmt: skip
+    agreed, deadline = 0, time.monotonic() + 30
+    while agreed < 8:
+        answer = httpx.post(server.url, json=body, auth=(user["username"], user["password"]))
+        agreed = agreed + 1 if ("secret" in answer.json()[0]) == secret else 0
+        assert time.monotonic() < deadline, f"the server never applied the role (secret={secret})"
+        if not agreed:
+            time.sleep(0.1)
+
+
 def test_each_user_reads_under_the_attributes_granted_to_it(
     harperdb_server: HarperDBServer,
     database: str,
@@ -259,10 +280,12 @@ def test_each_user_reads_under_the_attributes_granted_to_it(
         assert counted.take() == [SEARCH]
         alter = {"operation": "alter_role", "id": role, "role": role, "permission": grant(True)}
         harperdb_server.operation(alter)
+        granted(harperdb_server, database, table, user, secret=True)
         frame = hdb.read_harperdb(*args, **user)
         assert "secret" in frame.columns
         assert json.loads(frame["secret"].iloc[0]) == "s"
         harperdb_server.operation(alter | {"permission": grant(False)})
+        granted(harperdb_server, database, table, user, secret=False)
         assert "secret" not in hdb.read_harperdb(*args, **user).columns
     finally:
         harperdb_server.operation({"operation": "drop_user", "username": user["username"]})
