@@ -30,7 +30,8 @@ import httpx
 __all__ = ["StdlibTransport"]
 
 _Origin = tuple[str, str, int]
-_PIECE = 256 * 1024  # a body's bytes are handed on in pieces of at most this
+_PIECE = 120 * 1024  # a body's bytes are handed on in pieces of at most this (see _gzip)
+_WHOLE = 64 * 2**20  # ... unless its length is known and at most this
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _STALE = (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected)
 
@@ -221,8 +222,11 @@ class _Body(httpx.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         response = self._response
         while self._connection is not None:
+            # A body of known length up to _WHOLE is read at once: one allocation, which
+            # httpx keeps as the content, instead of pieces it joins into a copy.
+            whole = response.length is not None and response.length <= _WHOLE
             try:
-                chunk = response.read1(_PIECE)
+                chunk = response.read(response.length) if whole else response.read1(_PIECE)
             except TimeoutError as exc:
                 self.close()
                 raise httpx.ReadTimeout(str(exc) or "timed out") from exc
