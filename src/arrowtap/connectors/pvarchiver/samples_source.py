@@ -235,7 +235,11 @@ def _window(batch: pa.RecordBatch, part: SamplesPartition, offset: int | None) -
         keep &= times > offset
     elif not part.include_prior:
         keep &= times >= part.start
-    kept = batch.filter(pa.array(keep))
-    if kept.num_rows == 0:
+    rows = np.flatnonzero(keep)
+    if rows.size == 0:
         return None
-    return Page(kept, int(times[keep][-1]))
+    if rows[-1] - rows[0] + 1 == rows.size:  # one run (the samples ascend): no copy
+        kept = batch.slice(int(rows[0]), int(rows.size))
+    else:
+        kept = batch.filter(pa.array(keep))
+    return Page(kept, int(times[rows[-1]]))
