@@ -10,8 +10,9 @@ type, its key's range, its pages) that this script installs in the fake's proces
 so a timed request costs the fake only its socket writes.
 
 Each timed run starts a ``distributed.LocalCluster`` (worker processes with one
-thread each, bound to 127.0.0.1, no dashboard), has each worker make a tiny read
-(its imports and first connection are its start-up, as in a long-lived cluster),
+thread each, bound to 127.0.0.1, no dashboard), has each worker make a tiny Dask
+read of the same kind (its imports, ``dask.dataframe``'s among them, and its first
+connection are its start-up, as in a long-lived cluster),
 then times the read as a user runs one on a cluster: plan, then ``persist`` and
 wait until every partition is in the workers' memory (what a graph built on the
 read starts from; the frames are not sent to the client). It checks the row count
@@ -147,15 +148,23 @@ def timed(read: Callable[[str, int], Any], url: str, rows: int, workers: int) ->
 
 
 def _warm(read: str, url: str) -> None:
-    """A tiny read on a worker: its imports, and its connection to the fake's server."""
-    import arrowtap
+    """A tiny Dask read in a worker: its imports, and its connection to the fake's server.
+
+    The same code as the timed read's tasks, on a few rows: the imports a Dask
+    DataFrame graph brings (``dask.dataframe`` and what it imports), which a
+    long-lived worker has done once for its first graph.
+    """
+    import arrowtap.dask
     from arrowtap.testing.pvarchiver.channels import BENCHMARK_START_NS
 
     if read == "read_archive":
         start = BENCHMARK_START_NS
-        arrowtap.read_archive_samples(url, "bench:ch00", start, start + 10**7, unit="ns")
+        tiny = arrowtap.dask.read_archive_samples(
+            url, "bench:ch00", start, start + 10**7, unit="ns", npartitions=1
+        )
     else:
-        arrowtap.read_kinetica(url, "bench", where="id < 10")
+        tiny = arrowtap.dask.read_kinetica(url, "bench", partition_column="id", divisions=[0, 9])
+    tiny.compute(scheduler="sync")
 
 
 def scaling(
