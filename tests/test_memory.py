@@ -170,18 +170,18 @@ def archive() -> Iterator[Case]:
     from arrowtap.testing.pvarchiver import FakeArchiver
     from arrowtap.testing.pvarchiver.channels import BENCHMARK_START_NS, benchmark_channels
 
-    # 8 channels of 50,000 samples 1 ms apart; the small scan takes the first tenth of
-    # the time range. Pages of 2,048 samples: both scans have many more pages than
-    # the stream holds at once, so the small one already fills it.
+    # 8 channels of 250,000 samples 1 ms apart (2 M); the small scan takes the first
+    # tenth of the time range (200 k). Pages of 2,048 samples: both scans have many
+    # more pages than the stream holds at once, so the small one already fills it.
     start, ms = BENCHMARK_START_NS, 1_000_000
-    with FakeArchiver(benchmark_channels(400_000, 8)) as fake:
+    with FakeArchiver(benchmark_channels(2_000_000, 8)) as fake:
         head = [fake.url, "*", start]
         options = {"unit": "ns", "page_size": 2048}
         yield Case(
             "archive_samples",
             "rss",
-            (head, options | {"end": start + 5_000 * ms - 1}),
-            (head, options | {"end": start + 50_000 * ms}),
+            (head, options | {"end": start + 25_000 * ms - 1}),
+            (head, options | {"end": start + 250_000 * ms}),
             (head, options | {"end": start + 10 * ms}),
         )
 
@@ -206,7 +206,7 @@ def kinetica_fake() -> Iterator[Any]:
     from arrowtap.testing.kinetica import FakeKinetica
 
     with FakeKinetica() as fake:
-        _kinetica_table(fake, "wide", 1_000_000, 0)  # 48 bytes a row
+        _kinetica_table(fake, "wide", 2_000_000, 0)  # 48 bytes a row
         _kinetica_table(fake, "words", 200_000, 200)  # about 212 bytes a row
         yield fake
 
@@ -217,7 +217,7 @@ def kinetica(kinetica_fake: Any) -> Case:
     return Case(
         "kinetica",
         "rss",
-        (head, options | {"where": "id < 100000"}),
+        (head, options | {"where": "id < 200000"}),
         (head, options),
         (head, options | {"where": "id < 1000"}),
     )
