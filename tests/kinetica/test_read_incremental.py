@@ -9,6 +9,7 @@ import pytest
 
 from arrowtap.checkpoint import open_checkpoint
 from arrowtap.connectors.kinetica.table import read_kinetica, scan_kinetica
+from arrowtap.connectors.kinetica.table_partitions import open_range_partitions
 from arrowtap.connectors.kinetica.table_source import TableSource
 from arrowtap.connectors.kinetica.wire.incremental import KeyOrder
 from arrowtap.connectors.kinetica.wire.types import KineticaColumn
@@ -163,7 +164,7 @@ def test_a_closed_range_read_to_its_end_is_complete_and_never_asked_again(
     table: FakeKinetica,
 ) -> None:
     with TableSource(table.url, "events", increasing_column="seq", page_size=2) as source:
-        first, middle, last = source.open_range_partitions("seq", [3, 6])
+        first, middle, last = open_range_partitions(source, "seq", [3, 6])
         pages = {p.key: list(source.read(p)) for p in (first, middle, last)}
         assert [p.offset for p in pages[first.key]] == [
             {"value": 1},
@@ -186,7 +187,7 @@ def test_a_closed_range_read_to_its_end_is_complete_and_never_asked_again(
 
 def test_the_end_of_a_closed_range_is_a_page_even_without_rows(table: FakeKinetica) -> None:
     with TableSource(table.url, "events", increasing_column="seq", page_size=3) as source:
-        empty, middle, _ = source.open_range_partitions("seq", [-5, 3])
+        empty, middle, _ = open_range_partitions(source, "seq", [-5, 3])
         (page,) = source.read(empty)  # a range without rows: its end is all there is
         assert (page.batch.num_rows, page.offset) == (0, {"complete": True})
         assert page.batch.schema == source.schema
@@ -206,7 +207,7 @@ def test_ties_are_kept_in_a_complete_offset(table: FakeKinetica) -> None:
     with TableSource(
         table.url, "events", increasing_column="ts", tie_breaker="seq", page_size=4
     ) as source:
-        first, _ = source.open_range_partitions("ts", [2000])
+        first, _ = open_range_partitions(source, "ts", [2000])
         pages = list(source.read(first))
         last = pages[-1].offset
         assert (last["value"], sorted(last["ties"]), last["complete"]) == (1000, [3, 4, 5], True)
@@ -216,7 +217,7 @@ def test_ties_are_kept_in_a_complete_offset(table: FakeKinetica) -> None:
 
 def test_complete_offsets_are_checked(table: FakeKinetica) -> None:
     with TableSource(table.url, "events", increasing_column="seq") as source:
-        closed, opened = source.open_range_partitions("seq", [3])
+        closed, opened = open_range_partitions(source, "seq", [3])
         before = _gets(table)
         with pytest.raises(InvalidArgumentError, match="'complete' is true or absent, not False"):
             list(source.read(closed, {"value": 1, "complete": False}))

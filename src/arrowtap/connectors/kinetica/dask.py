@@ -29,6 +29,7 @@ from arrowtap.connectors.kinetica._arguments import (
 from arrowtap.connectors.kinetica._checks import check_where, need_increasing_column
 from arrowtap.connectors.kinetica.dask_sql import read_kinetica_sql
 from arrowtap.connectors.kinetica.table import plan_kinetica
+from arrowtap.connectors.kinetica.table_partitions import open_range_partitions, range_partitions
 from arrowtap.connectors.kinetica.table_source import DEFAULT_PAGE_SIZE, TableSource
 from arrowtap.connectors.kinetica.wire.incremental import ordered_column
 from arrowtap.io import job
@@ -117,7 +118,7 @@ def read_kinetica(
     finally:
         planner.close()
     reader = _worker_source(planner)
-    parts = reader.range_partitions(partition_column, bounds, where)
+    parts = range_partitions(reader, partition_column, bounds, where)
     return from_plan(
         Plan(reader, parts, plan.checkpoint_name),
         [[p] for p in parts],
@@ -251,7 +252,7 @@ def sync_kinetica(
     finally:
         planner.close()
     worker = _worker_source(planner)
-    parts = [] if cuts is None else worker.open_range_partitions(column, cuts, where)
+    parts = [] if cuts is None else open_range_partitions(worker, column, cuts, where)
     return sync_groups(
         Plan(worker, parts, plan.checkpoint_name),
         [[p] for p in parts],

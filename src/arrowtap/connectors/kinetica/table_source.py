@@ -18,7 +18,6 @@ offset says so (``"complete": true``) and a later read from it sends no request.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import closing
@@ -28,7 +27,8 @@ from typing import Any
 import httpx
 import pyarrow as pa
 
-from arrowtap.connectors._http import RetryPolicy, redact
+from arrowtap.connectors._http import RetryPolicy
+from arrowtap.connectors.kinetica.table_partitions import TablePartition, table_partition
 from arrowtap.connectors.kinetica.wire.bycolumn import by_column_request, read_by_column_page
 from arrowtap.connectors.kinetica.wire.client import SYSTEM, KineticaClient, LazyClient
 from arrowtap.connectors.kinetica.wire.incremental import (
@@ -56,21 +56,6 @@ __all__ = ["DEFAULT_PAGE_SIZE", "TablePartition", "TableSource"]
 
 DEFAULT_PAGE_SIZE = 50_000
 """Rows asked for per ``/get/records`` call (the server may return fewer)."""
-
-
-@dataclass(frozen=True)
-class TablePartition(Partition):
-    """The rows of a table matching ``where``, and within ``[lower, upper)`` of a column.
-
-    ``lower`` and ``upper`` are wire values of ``range_column`` (``None``: unbounded);
-    ``upper_closed`` makes the range ``[lower, upper]``.
-    """
-
-    where: str | None = None
-    range_column: str | None = None
-    lower: Any = None
-    upper: Any = None
-    upper_closed: bool = False
 
 
 @dataclass(repr=False)
@@ -206,49 +191,7 @@ class TableSource(LazyClient):
         Its key names the server, the table, the filter and the increasing column,
         so a checkpoint follows this read and no other.
         """
-        return self._partition(where, None, None, None, False)
-
-    def _partition(
-        self, where: str | None, column: str | None, lower: Any, upper: Any, closed: bool
-    ) -> TablePartition:
-        parts = [SYSTEM.lower(), redact(self.kinetica.url), self.table]
-        parts += [f"by={self.increasing_column}"] if self.increasing_column else []
-        parts += [f"where={where}"] if where else []
-        parts += [f"{column}=[{lower},{upper}{']' if closed else ')'}"] if column else []
-        key = ":".join(parts)
-        if len(key.encode()) > 160:
-            key = key[:120] + "~" + hashlib.sha256(key.encode()).hexdigest()[:32]
-        return TablePartition(key, where, column, lower, upper, closed)
-
-    def range_partitions(
-        self, column: str, bounds: Sequence[Any], where: str | None = None
-    ) -> list[TablePartition]:
-        """One partition per range ``[bounds[i], bounds[i+1])`` of `column`, the last closed.
-
-        `bounds` are wire values, ascending; rows whose `column` is null are in none.
-        """
-        ordered_column(self.ktype, column, "partition column")
-        if len(bounds) < 2:
-            raise InvalidArgumentError(f"{SYSTEM}: partition bounds need at least two values")
-        n = len(bounds) - 1
-        return [
-            self._partition(where, column, bounds[i], bounds[i + 1], i == n - 1) for i in range(n)
-        ]
-
-    def open_range_partitions(
-        self, column: str, cuts: Sequence[Any], where: str | None = None
-    ) -> list[TablePartition]:
-        """Partitions ``(-inf, cuts[0])``, ``[cuts[0], cuts[1])``, ... ``[cuts[-1], +inf)``.
-
-        Every non-null value of `column` lies in exactly one, now and after later
-        inserts (new, larger values land in the last); `cuts` are wire values, ascending.
-        """
-        ordered_column(self.ktype, column, "partition column")
-        edges = [None, *cuts, None]
-        return [
-            self._partition(where, column, edges[i], edges[i + 1], False)
-            for i in range(len(edges) - 1)
-        ]
+        return table_partition(self, where)
 
     def column_range(self, column: str, where: str | None = None) -> tuple[Any, Any] | None:
         """The smallest and largest wire value of `column` (``None`` if no row has one)."""
