@@ -34,7 +34,8 @@ import arrowtap
 import arrowtap.dask
 from arrowtap.checkpoint import CheckpointLike, open_checkpoint
 from arrowtap.connectors.kinetica.table import CHECKPOINT_NAME
-from arrowtap.connectors.kinetica.table_source import TablePartition, TableSource
+from arrowtap.connectors.kinetica.table_partitions import TablePartition, open_range_partitions
+from arrowtap.connectors.kinetica.table_source import TableSource
 from arrowtap.io import offsets
 from arrowtap.testing.harperdb import HarperDBServer
 from arrowtap.testing.kinetica import FakeKinetica, RecordsRequest
@@ -110,7 +111,7 @@ def _partitions(url: str, location: CheckpointLike) -> list[TablePartition]:
             return []
         cuts = store.read_json(plans[0])["cuts"]
     with TableSource(url, TABLE, increasing_column="id") as source:
-        return source.open_range_partitions("id", cuts)
+        return open_range_partitions(source, "id", cuts)
 
 
 def _complete(location: CheckpointLike, parts: list[TablePartition]) -> set[str]:
