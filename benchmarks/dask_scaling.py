@@ -17,7 +17,7 @@ then times the read as a user runs one on a cluster: plan, then ``persist`` and
 wait until every partition is in the workers' memory (what a graph built on the
 read starts from; the frames are not sent to the client). It checks the row count
 after the clock stops and closes the cluster. Runs alternate
-between 1 and 2 workers, ``--repeat`` times each, and each keeps its best time.
+between 1 and 2 workers, ``--repeat`` times each (3 by default), and each keeps its best time.
 
 The last line is ``RESULT scaling_archive=<t1/t2> scaling_kinetica=<t1/t2>``.
 """
@@ -195,7 +195,7 @@ def scaling(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=4_000_000, help="samples / table rows")
-    parser.add_argument("--repeat", type=int, default=2, help="timed runs of each cluster size")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each cluster size")
     parser.add_argument("--only", choices=["archive", "kinetica"], help="run one read only")
     parser.add_argument("--serve", choices=["archive", "kinetica"])
     args = parser.parse_args()
