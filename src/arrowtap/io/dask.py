@@ -125,11 +125,11 @@ def _sorted(batches: list[pa.RecordBatch], by: Sequence[str]) -> bool:
         column = batch.column(by[0])
         if not len(column):
             continue
-        if column.null_count or not (
-            pa.types.is_integer(column.type) or pa.types.is_timestamp(column.type)
-        ):
+        if pa.types.is_timestamp(column.type):
+            column = column.view(pa.int64())
+        if column.null_count or not pa.types.is_integer(column.type):
             return False
-        values = column.cast(pa.int64()).to_numpy()
+        values = column.to_numpy()  # its own type: a uint64 past int64's range compares right
         if (last is not None and values[0] < last) or (values[1:] < values[:-1]).any():
             return False
         last = values[-1]
