@@ -27,10 +27,16 @@ from collections.abc import Iterator
 
 import httpx
 
-__all__ = ["StdlibTransport"]
+__all__ = ["PIECE", "StdlibTransport"]
 
 _Origin = tuple[str, str, int]
-_PIECE = 120 * 1024  # a body's bytes are handed on in pieces of at most this (see _gzip)
+PIECE = 120 * 1024
+"""Bytes of a body handed on at once (read, or inflated): under glibc's 128 KiB ``mmap`` threshold.
+
+A larger piece is fresh pages from the system at every call wherever that threshold
+is fixed, as a Dask worker's nanny fixes it (``MALLOC_TRIM_THRESHOLD_``): a 4 M-sample
+read took 3.8 s there with pieces of 256 KiB read and 512 KiB inflated, 2.0 s with
+these (1.4 s either way elsewhere; docs/performance.md)."""
 _WHOLE = 64 * 2**20  # ... unless its length is known and at most this
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _STALE = (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected)
@@ -226,7 +232,7 @@ class _Body(httpx.SyncByteStream):
             # httpx keeps as the content, instead of pieces it joins into a copy.
             whole = response.length is not None and response.length <= _WHOLE
             try:
-                chunk = response.read(response.length) if whole else response.read1(_PIECE)
+                chunk = response.read(response.length) if whole else response.read1(PIECE)
             except TimeoutError as exc:
                 self.close()
                 raise httpx.ReadTimeout(str(exc) or "timed out") from exc

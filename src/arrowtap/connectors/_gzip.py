@@ -19,6 +19,8 @@ from types import ModuleType
 
 import httpx
 
+from arrowtap._transport import PIECE
+
 __all__ = ["iter_body"]
 
 _zlib: ModuleType
@@ -28,13 +30,6 @@ except ImportError:  # pragma: no cover - the dependency is declared; a platform
     _zlib = zlib
 
 _GZIP = 16 + 15  # window bits of a gzip stream (header and trailer checked)
-_PIECE = 120 * 1024
-"""Inflated bytes handed on at once: under glibc's 128 KiB ``mmap`` threshold.
-
-A larger piece is fresh pages from the system at every call wherever that threshold
-is fixed, as a Dask worker's nanny fixes it (``MALLOC_TRIM_THRESHOLD_``): a 4 M-sample
-read took 3.8 s there with 512 KiB pieces, 2.0 s with these (1.4 s either way
-elsewhere; docs/performance.md)."""
 
 
 def iter_body(response: httpx.Response, *, inflater: ModuleType | None = None) -> Iterator[bytes]:
@@ -56,11 +51,11 @@ def iter_body(response: httpx.Response, *, inflater: ModuleType | None = None) -
     stream = module.decompressobj(_GZIP)
     try:
         for chunk in response.iter_raw():
-            # Pieces of at most _PIECE bytes: memory the allocator hands out again and
+            # Pieces of at most PIECE bytes: memory the allocator hands out again and
             # again, where whole inflated chunks (30 times their size, and more) would
             # take fresh pages from the system; far smaller pieces cost more calls.
             while chunk:
-                data = stream.decompress(chunk, _PIECE)
+                data = stream.decompress(chunk, PIECE)
                 if data:
                     yield data
                 chunk = stream.unconsumed_tail

@@ -38,13 +38,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from arrowtap.errors import SinkError
-from arrowtap.io.layout import hive_value
+from arrowtap.io.layout import NAME_MAX, hive_value
 
 __all__ = ["DataFiles", "file_stats", "writes_files"]
 
 _NULL_DIR = "__HIVE_DEFAULT_PARTITION__"
-_NAME_MAX = 255
-"""Bytes in a file name on the usual file systems."""
 _TEXT_MAX = 32
 """Characters of a string bound kept in the statistics (longer: none, as Spark truncates)."""
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -110,10 +108,10 @@ class DataFiles:
         text = _partition_text(value.as_py())
         value_dir = _NULL_DIR if text is None else hive_value(text)
         name = f"{quote(self.partition_by, safe='')}={value_dir}"
-        if len(name.encode()) > _NAME_MAX:
+        if len(name.encode()) > NAME_MAX:
             raise SinkError(
                 f"delta sink: partition {str(text)[:80]!r}: its directory name {name[:60]}... is"
-                f" longer than {_NAME_MAX} bytes, which a file system takes"
+                f" longer than {NAME_MAX} bytes, which a file system takes"
             )
         return f"{name}/", {self.partition_by: text}
 

@@ -45,6 +45,7 @@ from urllib.parse import quote
 from arrowtap.errors import InvalidArgumentError
 
 __all__ = [
+    "NAME_MAX",
     "PageFile",
     "dataset_column",
     "hive_value",
@@ -58,7 +59,7 @@ _FILE = re.compile(r"^part-(\d{9})(?:-(\d{9}))?\.parquet$")
 _COLUMN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _TYPED = {"epoch", "inf", "infinity", "nan", "true", "false", "null", "now", "today"}
 """Words DuckDB (or another engine) may read as a value of a type: escaped."""
-_NAME_MAX = 255
+NAME_MAX = 255
 """Bytes in a file name on the usual file systems."""
 
 
@@ -98,10 +99,10 @@ def partition_dirname(key: str, column: str | None = None) -> str:
     """
     if column is not None:
         name = f"{check_column(column)}={hive_value(key)}"
-        if len(name.encode()) > _NAME_MAX:
+        if len(name.encode()) > NAME_MAX:
             raise InvalidArgumentError(
                 f"partition {key[:80]!r}: its directory name {name[:60]}... is longer than"
-                f" {_NAME_MAX} bytes, which a file system takes"
+                f" {NAME_MAX} bytes, which a file system takes"
             )
         return name
     # No "=", no leading "." or "_" (which readers skip) and no "." or "..".
